@@ -144,6 +144,9 @@ func TestPrometheusScrapesSimulatedPods(t *testing.T) {
 		q := fmt.Sprintf(`sum by (pod) (http_requests_total{namespace=%q})`, ns)
 		var vec model.Vector
 		pods := runningSimPods(t, cs, ns)
+		if !slices.ContainsFunc(pods, podReady) {
+			t.Fatalf("%s: no Ready simulated pod", ns)
+		}
 		// A pod that started seconds ago may not be scraped yet: poll briefly.
 		deadline := time.Now().Add(30 * time.Second)
 		for {
@@ -173,6 +176,15 @@ func TestPrometheusScrapesSimulatedPods(t *testing.T) {
 	}
 }
 
+func podReady(p corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
 func missingPods(vec model.Vector, pods []corev1.Pod) []string {
 	seen := map[string]bool{}
 	for _, s := range vec {
@@ -182,7 +194,8 @@ func missingPods(vec model.Vector, pods []corev1.Pod) []string {
 	}
 	var missing []string
 	for _, p := range pods {
-		if !seen[p.Name] {
+		// A crash-looping container serves no traffic; every Ready pod does.
+		if !seen[p.Name] && podReady(p) {
 			missing = append(missing, p.Name)
 		}
 	}

@@ -32,11 +32,11 @@ func (v Var) Validate() error {
 	return nil
 }
 
-// Encode renders vars in order, one `KEY=value` line each (a duplicate key is an error).
+// Encode renders vars in order, one `export KEY=value` line each (a duplicate key is an error).
 func Encode(vars []Var) ([]byte, error) {
 	var b bytes.Buffer
 	seen := map[string]bool{}
-	b.WriteString("# Written by `stack up` (vigie test/stack). Source it: . ./env\n")
+	b.WriteString("# Written by `stack up` (vigie test/stack). Source it to export these: . ./env\n")
 	for _, v := range vars {
 		if err := v.Validate(); err != nil {
 			return nil, err
@@ -45,7 +45,7 @@ func Encode(vars []Var) ([]byte, error) {
 			return nil, fmt.Errorf("env: duplicate key %s", v.Key)
 		}
 		seen[v.Key] = true
-		fmt.Fprintf(&b, "%s=%s\n", v.Key, v.Value)
+		fmt.Fprintf(&b, "export %s=%s\n", v.Key, v.Value)
 	}
 	return b.Bytes(), nil
 }
