@@ -3,6 +3,7 @@ package keymaps
 import (
 	"errors"
 	"fmt"
+	"github.com/vigie-dev/vigie/internal/textdist"
 	"slices"
 	"sort"
 	"strings"
@@ -235,35 +236,13 @@ func suggest(name string) string {
 	best, bestD := "", -1
 	lname := strings.ToLower(name)
 	for _, valid := range Names() {
-		d := distance(lname, valid)
+		d := textdist.Levenshtein(lname, valid)
 		if _, action, ok := strings.Cut(valid, "."); ok && !strings.Contains(lname, ".") {
-			d = min(d, distance(lname, action))
+			d = min(d, textdist.Levenshtein(lname, action))
 		}
 		if bestD < 0 || d < bestD {
 			best, bestD = valid, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

@@ -19,6 +19,8 @@ trap cleanup EXIT
 
 step "gofmt" bash -c 'out=$(gofmt -l cmd internal test tui views sources keymaps themes platform 2>/dev/null); [[ -z "$out" ]] || { echo "not gofmt-ed: $out"; false; }'
 step "go vet" bash -c 'go vet ./... && go vet -tags integration ./... && (cd test/stack && go vet ./...)'
+# A fresh platform for every run: stop one left running by `make run` first.
+make --no-print-directory stack-down >/dev/null 2>&1 || true
 step "start the local platform" make --no-print-directory stack-up
 step "tests of test/stack (unit)" bash -c 'cd test/stack && go test -race -count=1 ./...'
 # One run covers unit and integration tests: integration tests fail, never skip, when the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/vigie-dev/vigie/internal/textdist"
 	"image/color"
 	"io"
 	"os"
@@ -195,7 +196,7 @@ func yamlError(file string, err error) error {
 func suggestToken(s string) string {
 	best, bestD := "", len(s)/3+1
 	for _, name := range append(Tokens(), keyBase) {
-		if d := distance(strings.ToLower(s), name); d < bestD {
+		if d := textdist.Levenshtein(strings.ToLower(s), name); d < bestD {
 			best, bestD = name, d
 		}
 	}
@@ -203,26 +204,4 @@ func suggestToken(s string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

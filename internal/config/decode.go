@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/vigie-dev/vigie/internal/textdist"
 	"slices"
 	"strings"
 	"time"
@@ -177,7 +178,7 @@ func suggest(key string, valid []string) string {
 	}
 	best, bestDist := "", 3
 	for _, v := range valid {
-		dist := levenshtein(norm(key), norm(v))
+		dist := textdist.Levenshtein(norm(key), norm(v))
 		if dist < bestDist {
 			best, bestDist = v, dist
 		}
@@ -186,26 +187,6 @@ func suggest(key string, valid []string) string {
 		return ""
 	}
 	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // scalar returns the text of a scalar value; null means "not set" (ok false, no problem).
