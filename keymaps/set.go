@@ -3,12 +3,13 @@ package keymaps
 import (
 	"errors"
 	"fmt"
-	"github.com/vigie-dev/vigie/internal/textdist"
 	"slices"
 	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+
+	"github.com/vigie-dev/vigie/internal/textdist"
 )
 
 // Set holds the key maps of every screen. Build it with Default; the zero Set has no keys.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/vigie-dev/vigie/internal/textdist"
 	"image/color"
 	"io"
 	"os"
@@ -13,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vigie-dev/vigie/internal/textdist"
 )
 
 // maxThemeSize bounds a theme file: a theme is a few dozen lines.

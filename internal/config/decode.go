@@ -2,12 +2,13 @@ package config
 
 import (
 	"fmt"
-	"github.com/vigie-dev/vigie/internal/textdist"
 	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vigie-dev/vigie/internal/textdist"
 )
 
 // decoder walks a yaml.Node tree against the schema, collecting every problem with its
