@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/sources"
 )
@@ -18,14 +16,7 @@ import (
 // namespace, against the real apiserver with RBAC.
 func TestProbeReportsIdentityAndRBAC(t *testing.T) {
 	env := stackenv.MustLoad(t)
-	cfg, err := RESTConfig(Options{Kubeconfig: env.MustGet(t, "KUBECONFIG"), Context: "local-payments"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cs := clientFor(t, env, "local-payments")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	checks := Probe(ctx, cs, []string{"payments", "search"})

@@ -166,10 +166,12 @@ func (w *watcher) poke() {
 
 func (w *watcher) add(ns, resource string, inf cache.SharedIndexInformer, list func(context.Context) error) {
 	x := &watched{ns: ns, resource: resource, informer: inf, lister: inf.GetStore().List, list: list}
+	// Data arriving proves the watch works again (after a network error, or after RBAC
+	// was granted while the informer kept retrying): clear its problem.
 	_, _ = inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    func(any) { w.poke() },
-		UpdateFunc: func(any, any) { w.poke() },
-		DeleteFunc: func(any) { w.poke() },
+		AddFunc:    func(any) { w.setProblem(x, nil); w.poke() },
+		UpdateFunc: func(any, any) { w.setProblem(x, nil); w.poke() },
+		DeleteFunc: func(any) { w.setProblem(x, nil); w.poke() },
 	})
 	_ = inf.SetWatchErrorHandlerWithContext(func(_ context.Context, _ *cache.Reflector, err error) {
 		w.setProblem(x, err)
@@ -235,13 +237,14 @@ func (w *watcher) loop(ctx context.Context, out chan Snapshot) {
 	}
 }
 
-// recheck probes each failing watch with a cheap List, so recovery is noticed even when
-// nothing changed in the cluster meanwhile.
+// recheck probes each watch failing on a connection error with a cheap List, so recovery
+// is noticed even when nothing changed in the cluster meanwhile. Forbidden watches are not
+// re-probed: the informer keeps retrying with backoff and its first data clears them.
 func (w *watcher) recheck(ctx context.Context) {
 	w.mu.Lock()
 	var failing []*watched
 	for _, x := range w.watched {
-		if _, ok := w.problems[[2]string{x.ns, x.resource}]; ok {
+		if p, ok := w.problems[[2]string{x.ns, x.resource}]; ok && !p.Forbidden {
 			failing = append(failing, x)
 		}
 	}

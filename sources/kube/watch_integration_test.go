@@ -4,8 +4,8 @@ package kube
 
 import (
 	"context"
+	"fmt"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -98,12 +98,12 @@ func TestWatchTeamScope(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := *d.Spec.Replicas + 1
-	patch := []byte(`{"spec":{"replicas":` + itoa(want) + `}}`)
+	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, want)
 	if _, err := admin.AppsV1().Deployments("payments").Patch(ctx, "checkout", types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		back := []byte(`{"spec":{"replicas":` + itoa(want-1) + `}}`)
+		back := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, want-1)
 		_, _ = admin.AppsV1().Deployments("payments").Patch(context.Background(), "checkout", types.MergePatchType, back, metav1.PatchOptions{})
 	})
 	waitFor(t, ch, 30*time.Second, "checkout scaled up", func(s Snapshot) bool {
@@ -116,5 +116,3 @@ func TestWatchTeamScope(t *testing.T) {
 		return n == int(want)
 	})
 }
-
-func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -24,18 +24,16 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
+	"github.com/vigie-dev/vigie/sources/kube"
 )
 
 const simSelector = "sim.vigie.dev/simulate=true"
 
 func kubeClient(t *testing.T, env *stackenv.Env, kubeContext string) *kubernetes.Clientset {
 	t.Helper()
-	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: env.MustGet(t, "KUBECONFIG")}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
-		&clientcmd.ConfigOverrides{CurrentContext: kubeContext}).ClientConfig()
+	cfg, err := kube.RESTConfig(kube.Options{Kubeconfig: env.MustGet(t, "KUBECONFIG"), Context: kubeContext})
 	if err != nil {
 		t.Fatalf("kubeconfig context %s: %v", kubeContext, err)
 	}

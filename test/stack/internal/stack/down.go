@@ -29,16 +29,23 @@ func aliveRecorded(d Dirs) []string {
 	return alive
 }
 
+// loadState finds the state dir from the environment and the working directory and
+// reads the recorded processes.
+func loadState() (Dirs, State, error) {
+	cwd, _ := os.Getwd()
+	d, err := ResolveDirs(os.Getenv, cwd)
+	if err != nil {
+		return Dirs{}, State{}, err
+	}
+	st, err := proc.Load(d.PidsFile())
+	return d, st, err
+}
+
 // Down stops the recorded processes and removes the state dir's data (component logs are
 // kept in <state>/logs). Nothing running is not an error.
 func Down(out io.Writer) error {
 	t0 := time.Now()
-	cwd, _ := os.Getwd()
-	d, err := ResolveDirs(os.Getenv, cwd)
-	if err != nil {
-		return err
-	}
-	st, err := proc.Load(d.PidsFile())
+	d, st, err := loadState()
 	if err != nil {
 		return err
 	}
@@ -132,12 +139,7 @@ func removeData(dir string) error {
 // Status prints the recorded processes and the URLs; it fails when none is running (a
 // partly running stack is reported as degraded but is not an error).
 func Status(out io.Writer) error {
-	cwd, _ := os.Getwd()
-	d, err := ResolveDirs(os.Getenv, cwd)
-	if err != nil {
-		return err
-	}
-	st, err := proc.Load(d.PidsFile())
+	d, st, err := loadState()
 	if err != nil {
 		return err
 	}
