@@ -83,17 +83,28 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-func TestRootPrintsHelp(t *testing.T) {
+func TestRootHelp(t *testing.T) {
 	env, _ := setup(t, "config.yaml")
-	r := vigie(t, env)
+	r := vigie(t, env, "--help")
 	r.expect(t, 0)
-	for _, want := range []string{"Usage:\n  vigie [flags]", "config", "--read-only", "stays read-only"} {
+	for _, want := range []string{"Usage:\n  vigie [flags]", "config", "--read-only", "stays read-only", "--command"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("help lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if strings.Contains(strings.ToLower(r.stdout+r.stderr), "not implemented") {
-		t.Error("root says not implemented")
+}
+
+func TestLiveNeedsATerminal(t *testing.T) {
+	env, _ := setup(t, "config.yaml")
+	r := vigie(t, env)
+	r.expect(t, 1)
+	if !strings.Contains(r.stderr, "needs a terminal") || !strings.Contains(r.stderr, "vigie doctor") {
+		t.Errorf("without a terminal vigie says so and points to doctor, got %q", r.stderr)
+	}
+	r = vigie(t, env, "--command", "pdos")
+	r.expect(t, 2)
+	if !strings.Contains(r.stderr, `--command "pdos": unknown screen`) {
+		t.Errorf("a bad --command is a usage error naming it, got %q", r.stderr)
 	}
 }
 

@@ -22,6 +22,7 @@ type app struct {
 // globalFlags are the persistent flags of the root command.
 type globalFlags struct {
 	config, context, kubeconfig, team, logFile string
+	command                                    string
 	readOnly                                   bool
 }
 
@@ -123,7 +124,7 @@ func newRootCmd(a *app) *cobra.Command {
 		SilenceErrors: true, // report() prints them
 		SilenceUsage:  true, // report() points usage errors to --help
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return cmd.Help() // the TUI will start here
+			return a.runLive(cmd)
 		},
 	}
 	root.SetOut(a.stdout)
@@ -138,6 +139,7 @@ func newRootCmd(a *app) *cobra.Command {
 	f.StringVar(&a.flags.team, "team", "", "team to scope to instead of the context's team ($VIGIE_TEAM)")
 	f.BoolVar(&a.flags.readOnly, "read-only", false, "disable every action ($VIGIE_READ_ONLY); can only make a context stricter, never writable")
 	f.StringVar(&a.flags.logFile, "log-file", "", "append JSON logs to this file ($VIGIE_LOG_FILE; default: no logs)")
+	root.Flags().StringVarP(&a.flags.command, "command", "c", "", "screen to open on: deploy, pods, events, optionally with a filter (\"pods checkout\", \"pods -l app=ledger\")")
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 	_ = root.MarkPersistentFlagFilename("kubeconfig")
 	_ = root.MarkPersistentFlagFilename("log-file")

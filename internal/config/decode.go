@@ -66,8 +66,12 @@ func describe(n *yaml.Node) string {
 
 // joinPath appends a key to a field path. Keys other than letters, digits, '-' and '_'
 // are quoted (contexts["a.b"]): a dot would make the path ambiguous, and %q escapes
-// control characters.
+// control characters. Key action names are the exception: they are dotted by design and
+// nothing is nested under them, so keys.table.filter is not ambiguous.
 func joinPath(path, key string) string {
+	if path == "keys" && actionPathRE.MatchString(key) {
+		return path + "." + key
+	}
 	simple := key != ""
 	for _, r := range key {
 		if !(r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {

@@ -21,6 +21,7 @@
 //	if ctx != nil && ctx.Prometheus != nil {
 //		url, token := ctx.Prometheus.URL, ctx.Prometheus.BearerToken.Reveal()
 //	}
+//	ui := res.UI // theme and key overrides, checked by keymaps and themes in cmd/vigie
 //
 // Load returns either a fully valid Resolved or an error: Errors (every problem found in
 // the file, the environment and the flags, sorted by position) or a plain error for a
@@ -32,6 +33,11 @@
 //
 //	current-context: NAME
 //	log-file: PATH
+//	theme: auto                  # auto, dark, light, high-contrast, mono, or a theme file PATH
+//	keys:                        # key overrides by action name (package keymaps)
+//	  table.filter: "/"          # a key,
+//	  global.quit: [q, ctrl+c]   # a list of keys,
+//	  workloads.describe: []     # or [] to unbind
 //	contexts:
 //	  NAME:                      # [a-z0-9][a-z0-9._-]*, at most 63 characters
 //	    environment: dev         # required: production | staging | dev
@@ -56,14 +62,28 @@
 // excludes a bearer token. Paths expand a leading ~ and are relative to the file's
 // directory. YAML anchors, aliases and merge keys (<<) work.
 //
+// # Theme and keys
+//
+// This package stays free of UI packages: it checks the shape of theme and keys, and
+// cmd/vigie checks the rest with keymaps and themes, using the positions UI keeps
+// (UI.KeyPosition, UI.ThemePosition) so that those problems read like the others.
+// theme is a string: auto or a built-in name (case-insensitive, see ThemeNames), else a
+// path to a YAML theme file (relative, ~ expanded) that Load requires to exist; a value
+// close to a built-in name gets a did-you-mean hint. keys maps an action name to a key
+// or a list of keys, kept as written (Resolved.UI.Keys); [] unbinds the action; a null
+// or empty key is a problem (YAML reads a bare ~, # or ! as no value, and > or | as a
+// block). Problems name the field keys.table.filter (see KeyPath).
+//
 // # Environment and flags
 //
 // They apply to the selected context: VIGIE_CONTEXT/--context (select),
 // VIGIE_KUBECONFIG/--kubeconfig, VIGIE_TEAM/--team, VIGIE_READ_ONLY/--read-only,
 // VIGIE_LOG_FILE/--log-file, VIGIE_PROMETHEUS_URL, VIGIE_ALERTMANAGER_URL, VIGIE_LOKI_URL
 // (each creates the section when the file has none), VIGIE_LOKI_TENANT,
-// VIGIE_PLATFORM_URL, VIGIE_PLATFORM_TOKEN, VIGIE_ENVIRONMENT. Empty variables count as
-// unset. VIGIE_READ_ONLY takes 1/0/true/false/yes/no.
+// VIGIE_PLATFORM_URL, VIGIE_PLATFORM_TOKEN, VIGIE_ENVIRONMENT. VIGIE_THEME replaces the
+// theme (a relative path there is from the current directory; UI.ThemePosition is then
+// "$VIGIE_THEME"). Empty variables count as unset. VIGIE_READ_ONLY takes
+// 1/0/true/false/yes/no.
 //
 // Safety settings only tighten: read-only is on when the file, VIGIE_READ_ONLY or
 // --read-only says so, and VIGIE_ENVIRONMENT can make a context stricter (dev to

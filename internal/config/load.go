@@ -212,6 +212,10 @@ type Resolved struct {
 	Team *Team
 	// LogFile is --log-file, else $VIGIE_LOG_FILE, else log-file; "" to log nowhere.
 	LogFile string
+	// UI is the theme ($VIGIE_THEME, else theme) and the key overrides (keys). A theme
+	// file in use exists; its content and the key names are checked by the TUI's
+	// packages (themes, keymaps) with the positions UI keeps.
+	UI UI
 	// Notices are overrides that were ignored because they would have made the context
 	// less strict (e.g. VIGIE_ENVIRONMENT=dev on a production context). Show them.
 	Notices []string
@@ -253,6 +257,7 @@ func Load(opts LoadOptions) (*Resolved, error) {
 	}
 	problems = append(problems, r.selectContext(ov, opts.getenv("HOME"))...)
 	problems = append(problems, r.selectTeam(ov)...)
+	problems = append(problems, r.selectUI(ov, opts.getenv("HOME"), p)...)
 	problems = append(problems, readSecretFiles(r, p, opts.SecretFiles)...)
 	if len(problems) > 0 {
 		return nil, normalize(problems)

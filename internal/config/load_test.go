@@ -448,11 +448,14 @@ func TestExampleConfigs(t *testing.T) {
 	if r.Context.Kube.Kubeconfig != "/home/me/.kube/vigie-local" || r.Context.Prometheus.Timeout != 5*time.Second {
 		t.Errorf("local-payments: %+v", r.Context)
 	}
+	if r.UI.Theme != "auto" || len(r.UI.Keys) != 3 || r.UI.Keys["workloads.describe"] == nil {
+		t.Errorf("ui: %+v", r.UI)
+	}
 
 	_, err = Load(LoadOptions{Path: "testdata/broken.yaml", Env: env, SecretFiles: SecretFilesAll})
 	ps := problemsOf(t, err)
-	if len(ps) != 21 {
-		t.Errorf("broken.yaml: %d problems, want 21:\n%v", len(ps), err)
+	if len(ps) != 23 {
+		t.Errorf("broken.yaml: %d problems, want 23:\n%v", len(ps), err)
 	}
 	for _, secret := range []string{"hunter2", "TOPSECRET"} {
 		if strings.Contains(err.Error(), secret) {

@@ -17,6 +17,7 @@ type overrides struct {
 	context, kubeconfig, team, logFile, environment      setting
 	prometheusURL, alertmanagerURL, lokiURL, platformURL setting
 	lokiTenant                                           setting
+	theme                                                setting // VIGIE_THEME: a theme name or file
 	platformToken                                        setting // secret: never print value
 	readOnly                                             bool
 	readOnlyOff                                          setting // VIGIE_READ_ONLY set to a false value
@@ -44,6 +45,7 @@ func envOverrides(opts LoadOptions) (overrides, []Problem) {
 	o.lokiTenant = get("VIGIE_LOKI_TENANT")
 	o.platformURL = get("VIGIE_PLATFORM_URL")
 	o.platformToken = get("VIGIE_PLATFORM_TOKEN")
+	o.theme = get("VIGIE_THEME")
 	if s := get("VIGIE_READ_ONLY"); s.set() {
 		switch strings.ToLower(s.value) {
 		case "1", "true", "yes":

@@ -28,7 +28,7 @@ func TestFileProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "current_context: a\n",
-			want: []string{`1:1: current_context: unknown key; did you mean "current-context"? (valid keys: current-context, log-file, contexts, teams)`},
+			want: []string{`1:1: current_context: unknown key; did you mean "current-context"? (valid keys: current-context, log-file, theme, keys, contexts, teams)`},
 		},
 		{
 			name: "unknown key without suggestion",
@@ -217,6 +217,51 @@ func TestFileProblems(t *testing.T) {
 			name: "empty string",
 			yaml: "contexts:\n  a:\n    environment: dev\n    team: \"\"\n",
 			want: []string{`4:11: contexts.a.team: must not be empty (remove the key to leave it unset)`},
+		},
+		{
+			name: "theme",
+			yaml: "themes: dark\n",
+			want: []string{`1:1: themes: unknown key; did you mean "theme"? (valid keys: current-context, log-file, theme, keys, contexts, teams)`},
+		},
+		{
+			name: "theme of the wrong type",
+			yaml: "theme: [dark]\n",
+			want: []string{`1:8: theme: expected a string, got a list`},
+		},
+		{
+			name: "theme file that does not exist, close to a built-in name",
+			yaml: "theme: drak\n",
+			want: []string{`1:8: theme: theme file /`}, // the whole message: TestTheme
+		},
+		{
+			name: "keys of the wrong shapes",
+			yaml: `
+				keys:
+				  table.filter: {key: f}
+				  global.quit: [q, [ctrl+c]]
+				  global.help: ""
+				  global.back:
+				  table.top: [g, ~]
+				  table.top: [home]
+				  "tabel up": 1
+				  table.sort-next: >
+				  global.palette: !
+			`,
+			want: []string{
+				`2:17: keys.table.filter: expected a key or a list of keys, got a mapping`,
+				`3:20: keys.global.quit[1]: expected a key, got a list`,
+				`4:16: keys.global.help: empty key (expected a key such as "/", "G" or "ctrl+f"; use [] to unbind)`,
+				`5:15: keys.global.back: no key given (expected a key, a list of keys, or [] to unbind; quote`,
+				`6:18: keys.table.top[1]: no key given`,
+				`7:3: keys.table.top: duplicate key "table.top" (first defined at line 6, column 3)`,
+				`9:20: keys.table.sort-next: empty key: a bare > or | starts a YAML block (expected a quoted key such as ">")`,
+				`10:19: keys.global.palette: no key given (expected a key, a list of keys, or [] to unbind; quote keys that YAML reads specially, such as "~", "#" or "!")`,
+			},
+		},
+		{
+			name: "keys not a mapping",
+			yaml: "keys: [q]\n",
+			want: []string{`1:7: keys: expected a mapping, got a list`},
 		},
 	}
 	for _, c := range cases {

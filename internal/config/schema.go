@@ -14,7 +14,9 @@ import (
 )
 
 // The valid keys of each mapping, in the order they are documented and printed.
-func topKeys() []string { return []string{"current-context", "log-file", "contexts", "teams"} }
+func topKeys() []string {
+	return []string{"current-context", "log-file", "theme", "keys", "contexts", "teams"}
+}
 func contextKeys() []string {
 	return []string{"environment", "team", "readOnly", "kube", "prometheus", "alertmanager", "loki", "platform"}
 }
@@ -80,6 +82,10 @@ func parse(file, dir, home string, data []byte) parsed {
 			}
 		case "log-file":
 			cfg.LogFile, _ = p.filePath(v, path)
+		case "theme":
+			p.theme(&cfg.UI, v, path)
+		case "keys":
+			p.keys(&cfg.UI, k, v, path)
 		case "contexts":
 			contexts = v
 		case "teams":

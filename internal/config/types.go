@@ -48,6 +48,7 @@ const DefaultTimeout = 10 * time.Second
 type Config struct {
 	CurrentContext string              // "" when the file sets none
 	LogFile        string              // "" when the file sets none
+	UI             UI                  // theme and key overrides; the zero UI when none
 	Contexts       map[string]*Context // by name
 	Teams          map[string]*Team    // by name; empty means teams are not checked
 }

@@ -30,6 +30,8 @@ func (o RenderOptions) validate() error {
 type docConfig struct {
 	CurrentContext string                `yaml:"current-context,omitempty" json:"current-context,omitempty"`
 	LogFile        string                `yaml:"log-file,omitempty" json:"log-file,omitempty"`
+	Theme          string                `yaml:"theme,omitempty" json:"theme,omitempty"`
+	Keys           map[string][]string   `yaml:"keys,omitempty" json:"keys,omitempty"`
 	Contexts       map[string]docContext `yaml:"contexts,omitempty" json:"contexts,omitempty"`
 	Teams          map[string]docTeam    `yaml:"teams,omitempty" json:"teams,omitempty"`
 }
@@ -143,10 +145,13 @@ func docOfTeam(t *Team) docTeam {
 }
 
 // document builds the merged configuration: the file's contexts and teams, with the
-// selected context (and current-context, log-file) as overridden.
+// selected context (and current-context, log-file, theme) as overridden.
 func (r *Resolved) document(minify bool) (docConfig, error) {
 	cfg := r.File.Config
-	d := docConfig{CurrentContext: r.ContextName(), LogFile: r.LogFile}
+	d := docConfig{CurrentContext: r.ContextName(), LogFile: r.LogFile, Theme: r.UI.Theme, Keys: r.UI.Keys}
+	if r.UI.ThemeFile != "" {
+		d.Theme = r.UI.ThemeFile
+	}
 	if minify {
 		if r.Context == nil {
 			return d, errors.New("nothing to minify: no context is selected (set current-context, or use --context or VIGIE_CONTEXT)")

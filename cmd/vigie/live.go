@@ -1,0 +1,152 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/vigie-dev/vigie/internal/config"
+	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/tui"
+	"github.com/vigie-dev/vigie/views"
+)
+
+// startScreens are the values of --command, with their aliases.
+func startScreens() map[string]string {
+	return map[string]string{
+		"deploy": views.ScreenDeployments, "deployments": views.ScreenDeployments, "dp": views.ScreenDeployments,
+		"pods": views.ScreenPods, "pod": views.ScreenPods, "po": views.ScreenPods,
+		"events": views.ScreenEvents, "ev": views.ScreenEvents,
+	}
+}
+
+// startRoute parses --command: "pods", "pods checkout", "deploy".
+func startRoute(command string) (views.Route, error) {
+	word, filter, _ := strings.Cut(strings.TrimSpace(command), " ")
+	if word == "" {
+		return views.Route{Screen: views.ScreenDeployments}, nil
+	}
+	screen, ok := startScreens()[word]
+	if !ok {
+		names := make([]string, 0, len(startScreens()))
+		for n := range startScreens() {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		return views.Route{}, usageError{fmt.Errorf("--command %q: unknown screen (expected one of %s)", word, strings.Join(names, ", "))}
+	}
+	return views.Route{Screen: screen, Filter: strings.TrimSpace(filter)}, nil
+}
+
+// runLive starts the live TUI on the terminal.
+func (a *app) runLive(cmd *cobra.Command) error {
+	route, err := startRoute(a.flags.command)
+	if err != nil {
+		return err
+	}
+	if !a.interactive() {
+		return errors.New("the live console needs a terminal on stdin and stdout (for a report without one, run `vigie doctor`)")
+	}
+	res, err := a.load(config.SecretFilesSelected)
+	if err != nil {
+		return err
+	}
+	if res.Context == nil {
+		return errors.New("no context selected: add one to the config file (`vigie config path` shows where) or pass --context")
+	}
+	for _, n := range res.Notices {
+		fmt.Fprintln(a.stderr, "vigie: note:", n)
+	}
+	ui, err := buildUI(res.UI, res.Context.ReadOnly)
+	if err != nil {
+		return err
+	}
+	keys := ui.Keys
+	// Guarded actions go through the platform API, which is not part of vigie yet:
+	// their keys are not bound at all until it is.
+	keys.ApplyReadOnly()
+
+	var contexts, teams []string
+	if res.File.Config != nil {
+		contexts, teams = res.File.Config.ContextNames(), res.File.Config.TeamNames()
+	}
+	m := tui.New(tui.Options{
+		Session:   a.session(res),
+		Connect:   a.connector(),
+		Contexts:  contexts,
+		Teams:     teams,
+		Keys:      keys,
+		Theme:     ui.Theme,
+		UserTheme: ui.UserTheme,
+		Start:     route,
+		Log:       a.log,
+	})
+	defer m.Close()
+	a.log.Info("live console starting", "context", res.ContextName(), "screen", route.Screen)
+	p := tea.NewProgram(m, tea.WithContext(cmd.Context()))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	return nil
+}
+
+// interactive reports whether the process talks to a terminal.
+func (a *app) interactive() bool {
+	return a.stdout == os.Stdout && term.IsTerminal(os.Stdin.Fd()) && term.IsTerminal(os.Stdout.Fd())
+}
+
+// session builds the TUI session of a resolved configuration. A client that cannot be
+// built is not fatal: the TUI says why in place.
+func (a *app) session(res *config.Resolved) tui.Session {
+	c := res.Context
+	s := tui.Session{
+		Context:     c.Name,
+		Environment: string(c.Environment),
+		ReadOnly:    c.ReadOnly,
+	}
+	if res.Team != nil {
+		s.Team, s.Namespaces, s.Selector = res.Team.Name, res.Team.Namespaces, res.Team.Selector
+	}
+	if len(s.Namespaces) == 0 {
+		s.KubeErr = fmt.Errorf("team %q has no namespaces in the config file: vigie never watches the whole cluster", s.Team)
+		return s
+	}
+	cfg, err := kube.RESTConfig(kube.Options{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context, UserAgent: "vigie/" + a.version})
+	if err != nil {
+		s.KubeErr = err
+		return s
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		s.KubeErr = err
+		return s
+	}
+	s.Kube = cs
+	return s
+}
+
+// connector resolves another context or team with the same flags and environment.
+func (a *app) connector() func(ctxName, team string) (tui.Session, error) {
+	return func(ctxName, team string) (tui.Session, error) {
+		opts := a.loadOptions(config.SecretFilesSelected)
+		opts.Flags.Context, opts.Flags.Team = ctxName, team
+		res, err := config.Load(opts)
+		if err != nil {
+			return tui.Session{}, err
+		}
+		if res.Context == nil {
+			return tui.Session{}, fmt.Errorf("no context %q", ctxName)
+		}
+		if team != "" && (res.Team == nil || res.Team.Name != team) {
+			return tui.Session{}, fmt.Errorf("no team %q in the config file", team)
+		}
+		return a.session(res), nil
+	}
+}

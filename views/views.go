@@ -1,0 +1,108 @@
+// Package views holds the contracts between the root model (tui) and the screens: the View
+// interface, the routes a view can ask for, and the messages that carry data and intents.
+// A view renders and emits intents; it never does I/O. Each screen lives in its own package
+// below this one.
+package views
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/themes"
+)
+
+// Screen names of the routes.
+const (
+	ScreenDeployments = "deployments"
+	ScreenPods        = "pods"
+	ScreenEvents      = "events"
+	ScreenDescribe    = "describe"
+	ScreenYAML        = "yaml"
+)
+
+// Route names a screen and its subject. The zero subject means "the whole team".
+type Route struct {
+	Screen    string
+	Kind      string // kind of the subject: "Deployment", "Pod"; "" = none
+	Namespace string
+	Name      string
+	Filter    string // filter to start with ("" = none)
+}
+
+// Subject returns "kind/namespace/name", or "" when the route has no subject.
+func (r Route) Subject() string {
+	if r.Name == "" {
+		return ""
+	}
+	return r.Kind + "/" + r.Namespace + "/" + r.Name
+}
+
+// Env is what every view gets from the root: styles, keys and the clock. Styles and Keys
+// are pointers owned by the root: a theme change (background detection, NO_COLOR) reaches
+// every view at its next render.
+type Env struct {
+	Styles *themes.Styles
+	Keys   *keymaps.Set
+	Now    func() time.Time
+}
+
+// View is one screen. The root routes messages to the active view and keeps the others in
+// its history with their cursor and filter.
+type View interface {
+	// Update handles a message: keys (when no overlay has the keyboard), data
+	// (KubeSnapshot) and the view's own messages.
+	Update(msg tea.Msg) (View, tea.Cmd)
+	// Render draws the view in exactly width×height cells (fewer lines are padded by the
+	// root); it must not panic for any size, down to 0×0.
+	Render(width, height int) string
+	// Help is the help of the screen, built now so that it follows read-only mode.
+	Help() keymaps.Screen
+	// Title is the breadcrumb of the screen, e.g. "pods · deploy/checkout".
+	Title() string
+	// Route is the route that opened the view.
+	Route() Route
+	// Capturing reports whether a text input of the view has the keyboard: the root then
+	// sends every key to the view, global keys included.
+	Capturing() bool
+	// Escape undoes one level of the view's own state (a filter) and reports whether it
+	// did; when it did not, the root goes back in the history.
+	Escape() (View, bool)
+}
+
+// Navigate asks the root to open a route, pushing the current view on the history.
+type Navigate struct{ Route Route }
+
+// FlashLevel is the weight of a status-bar message.
+type FlashLevel int
+
+// Flash levels.
+const (
+	FlashInfo FlashLevel = iota
+	FlashWarning
+	FlashError
+)
+
+// Flash asks the root to show a short message in the status bar.
+type Flash struct {
+	Level FlashLevel
+	Text  string
+}
+
+// FlashCmd returns a command that emits a Flash.
+func FlashCmd(level FlashLevel, text string) tea.Cmd {
+	return func() tea.Msg { return Flash{Level: level, Text: text} }
+}
+
+// KubeSnapshot carries the latest workloads snapshot of the team's scope to the views.
+// Gen is the generation of the watch that produced it: the root drops snapshots of a watch
+// it replaced (team or context switch) before they reach a view.
+type KubeSnapshot struct {
+	Gen  uint64
+	Snap kube.Snapshot
+}
+
+// Tick is sent every second so that ages and stale markers move on.
+type Tick struct{ At time.Time }

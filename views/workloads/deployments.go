@@ -1,0 +1,195 @@
+package workloads
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	appsv1 "k8s.io/api/apps/v1"
+
+	"github.com/vigie-dev/vigie/internal/termtext"
+	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/table"
+)
+
+// Columns of the deployments table.
+const (
+	depName = iota
+	depNamespace
+	depReady
+	depUpToDate
+	depAvailable
+	depRevision
+	depRollout
+	depImages
+	depAge
+)
+
+func deploymentColumns() []table.Column {
+	return []table.Column{
+		depName:      {Title: "Name", Min: 12, Max: 40, Flex: true},
+		depNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 2},
+		depReady:     {Title: "Ready", Min: 5, Right: true},
+		depUpToDate:  {Title: "Up-to-date", Min: 4, Right: true, Priority: 4},
+		depAvailable: {Title: "Available", Min: 4, Right: true, Priority: 5},
+		depRevision:  {Title: "Rev", Min: 3, Right: true, Priority: 6, Desc: true},
+		depRollout:   {Title: "Rollout", Min: 8, Max: 40, Flex: true},
+		depImages:    {Title: "Images", Min: 10, Max: 60, Flex: true, Priority: 1},
+		depAge:       {Title: "Age", Min: 3, Right: true, Priority: 7},
+	}
+}
+
+type deploymentsView struct {
+	env   views.Env
+	route views.Route
+	feed
+	list table.List
+	byID map[string]*appsv1.Deployment
+}
+
+func newDeployments(env views.Env, r views.Route) *deploymentsView {
+	v := &deploymentsView{env: env, route: r, list: table.NewList(deploymentColumns(), depName)}
+	if r.Filter != "" {
+		v.list.SetFilter(r.Filter)
+	}
+	return v
+}
+
+func (v *deploymentsView) Route() views.Route { return v.route }
+func (v *deploymentsView) Title() string      { return "deployments" }
+func (v *deploymentsView) Capturing() bool    { return v.list.Editing() }
+
+func (v *deploymentsView) Help() keymaps.Screen { return v.env.Keys.WorkloadsHelp() }
+
+func (v *deploymentsView) Escape() (views.View, bool) { return v, v.list.ClearFilter() }
+
+func (v *deploymentsView) rows() {
+	now := v.env.Now()
+	v.byID = make(map[string]*appsv1.Deployment, len(v.snap.Deployments))
+	rows := make([]table.Row, 0, len(v.snap.Deployments))
+	for _, d := range v.snap.Deployments {
+		info := DeploymentStatus(d)
+		id := d.Namespace + "/" + d.Name
+		v.byID[id] = d
+		rev, _ := strconv.Atoi(info.Revision)
+		ready := table.Num(fmt.Sprintf("%d/%d", info.Ready, info.Desired), float64(info.Ready)-float64(info.Desired))
+		if info.Ready < info.Desired {
+			ready.Tone = table.ToneWarning
+			if info.Ready == 0 {
+				ready.Tone = table.ToneDanger
+			}
+		}
+		rows = append(rows, table.Row{
+			ID:     id,
+			Name:   d.Name,
+			Labels: d.Labels,
+			Cells: []table.Cell{
+				depName:      table.Text(termtext.Line(d.Name)),
+				depNamespace: table.Text(termtext.Line(d.Namespace)),
+				depReady:     ready,
+				depUpToDate:  table.Num(strconv.Itoa(int(info.UpToDate)), float64(info.UpToDate)),
+				depAvailable: table.Num(strconv.Itoa(int(info.Available)), float64(info.Available)),
+				depRevision:  table.Num(orDash(info.Revision), float64(rev)),
+				depRollout:   {Text: info.Rollout, Tone: info.Tone},
+				depImages:    table.Text(strings.Join(info.Images, ",")),
+				depAge:       ageCell(info.Created, now),
+			},
+		})
+	}
+	v.list.SetRows(rows)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return termtext.Line(s)
+}
+
+func (v *deploymentsView) selected() (*appsv1.Deployment, bool) {
+	r, ok := v.list.Selected()
+	if !ok {
+		return nil, false
+	}
+	d, ok := v.byID[r.ID]
+	return d, ok
+}
+
+func (v *deploymentsView) Update(msg tea.Msg) (views.View, tea.Cmd) {
+	if v.take(msg) {
+		v.rows()
+		return v, nil
+	}
+	if _, ok := msg.(views.Tick); ok && v.has {
+		v.rows() // ages move on
+		return v, nil
+	}
+	switch msg := msg.(type) {
+	case tea.MouseWheelMsg:
+		v.list.HandleMouse(msg)
+	case tea.KeyPressMsg:
+		if ok, cmd := v.list.HandleKey(msg, v.env.Keys.Table); ok {
+			return v, cmd
+		}
+		return v, v.key(msg)
+	}
+	return v, nil
+}
+
+func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := v.env.Keys.Workloads
+	d, ok := v.selected()
+	if !ok {
+		return nil
+	}
+	to := func(screen string) tea.Cmd {
+		r := views.Route{Screen: screen, Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}
+		return func() tea.Msg { return views.Navigate{Route: r} }
+	}
+	switch {
+	case key.Matches(msg, k.Open):
+		return to(views.ScreenPods)
+	case key.Matches(msg, k.Describe):
+		return to(views.ScreenDescribe)
+	case key.Matches(msg, k.YAML):
+		return to(views.ScreenYAML)
+	case key.Matches(msg, k.Events):
+		return to(views.ScreenEvents)
+	case key.Matches(msg, k.Logs):
+		return views.FlashCmd(views.FlashInfo, "logs are not in vigie yet: they come with the logs screen")
+	}
+	return nil
+}
+
+func (v *deploymentsView) Render(width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	head := v.status(v.env, "deployments", "deployments", v.list.Len(), v.list.Total(), width)
+	prompt := v.list.PromptLine(v.env.Styles, width)
+	rest := height - 1 - lineCount(prompt)
+	if rest <= 0 {
+		return firstLines(join(head, prompt), height)
+	}
+	ns := scopeNamespaces(v.snap)
+	if v.has && v.list.Total() == 0 && v.allForbidden("deployments", len(ns)) {
+		return firstLines(join(head, prompt, forbiddenBody(v.env, "deployments", v.forbidden("deployments"), width)), height)
+	}
+	empty := "no deployments in the team's scope"
+	if !v.has || !v.snap.Synced {
+		empty = "loading…"
+	}
+	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, empty))
+}
+
+// firstLines keeps the first n lines of s.
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,228 @@
+package workloads
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/vigie-dev/vigie/internal/termtext"
+	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/table"
+)
+
+// Columns of the pods table.
+const (
+	podName = iota
+	podNamespace
+	podReady
+	podStatus
+	podRestarts
+	podLastTerm
+	podNode
+	podAge
+)
+
+func podColumns() []table.Column {
+	return []table.Column{
+		podName:      {Title: "Name", Min: 16, Max: 63, Flex: true},
+		podNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 3},
+		podReady:     {Title: "Ready", Min: 5, Right: true},
+		podStatus:    {Title: "Status", Min: 9, Max: 32},
+		podRestarts:  {Title: "Restarts", Min: 8, Max: 16, Right: true, Desc: true},
+		podLastTerm:  {Title: "Last exit", Min: 10, Max: 24, Flex: true, Priority: 2},
+		podNode:      {Title: "Node", Min: 6, Max: 24, Flex: true, Priority: 1},
+		podAge:       {Title: "Age", Min: 3, Right: true, Priority: 4},
+	}
+}
+
+type podsView struct {
+	env   views.Env
+	route views.Route
+	feed
+	list table.List
+	byID map[string]*corev1.Pod
+}
+
+func newPods(env views.Env, r views.Route) *podsView {
+	v := &podsView{env: env, route: r, list: table.NewList(podColumns(), podName)}
+	if r.Filter != "" {
+		v.list.SetFilter(r.Filter)
+	}
+	return v
+}
+
+func (v *podsView) Route() views.Route { return v.route }
+func (v *podsView) Capturing() bool    { return v.list.Editing() }
+
+func (v *podsView) Title() string {
+	if v.route.Name != "" {
+		return "pods · deploy/" + termtext.Line(v.route.Name)
+	}
+	return "pods"
+}
+
+func (v *podsView) Help() keymaps.Screen { return v.env.Keys.WorkloadsHelp() }
+
+func (v *podsView) Escape() (views.View, bool) { return v, v.list.ClearFilter() }
+
+// owner returns the deployment the view is restricted to, if any and still there.
+func (v *podsView) owner() *appsv1.Deployment {
+	if v.route.Kind != "Deployment" {
+		return nil
+	}
+	for _, d := range v.snap.Deployments {
+		if d.Namespace == v.route.Namespace && d.Name == v.route.Name {
+			return d
+		}
+	}
+	return nil
+}
+
+func (v *podsView) wants(p *corev1.Pod, owner *appsv1.Deployment, info PodInfo) bool {
+	switch {
+	case v.route.Kind != "Deployment":
+		return true
+	case owner != nil:
+		return PodMatches(owner, p)
+	default: // the deployment is gone: keep what it owned
+		return p.Namespace == v.route.Namespace && info.Deployment == v.route.Name
+	}
+}
+
+func (v *podsView) rows() {
+	now := v.env.Now()
+	owner := v.owner()
+	v.byID = make(map[string]*corev1.Pod)
+	rows := make([]table.Row, 0, len(v.snap.Pods))
+	for _, p := range v.snap.Pods {
+		info := PodStatus(p)
+		if !v.wants(p, owner, info) {
+			continue
+		}
+		id := p.Namespace + "/" + p.Name
+		v.byID[id] = p
+		rows = append(rows, podRow(id, p, info, now))
+	}
+	v.list.SetRows(rows)
+}
+
+func podRow(id string, p *corev1.Pod, info PodInfo, now time.Time) table.Row {
+	ready := table.Num(fmt.Sprintf("%d/%d", info.Ready, info.Total), float64(info.Ready)-float64(info.Total))
+	if info.Ready < info.Total && info.Tone != table.ToneMuted {
+		ready.Tone = table.ToneWarning
+	}
+	restarts := table.Num(strconv.Itoa(int(info.Restarts)), float64(info.Restarts))
+	if !info.LastRestart.IsZero() {
+		restarts.Text = fmt.Sprintf("%d (%s ago)", info.Restarts, Age(info.LastRestart, now))
+	}
+	if info.Restarts > 0 {
+		restarts.Tone = table.ToneWarning
+	}
+	last := table.Text(orDash(info.LastTermination))
+	if info.LastTermination != "" {
+		last.Tone = table.ToneWarning
+	}
+	node := info.Node
+	if node == "" {
+		node = "-"
+	}
+	return table.Row{
+		ID:     id,
+		Name:   p.Name,
+		Labels: p.Labels,
+		Cells: []table.Cell{
+			podName:      table.Text(termtext.Line(p.Name)),
+			podNamespace: table.Text(termtext.Line(p.Namespace)),
+			podReady:     ready,
+			podStatus:    {Text: info.Status, Tone: info.Tone},
+			podRestarts:  restarts,
+			podLastTerm:  last,
+			podNode:      table.Text(node),
+			podAge:       ageCell(info.Created, now),
+		},
+	}
+}
+
+func (v *podsView) Update(msg tea.Msg) (views.View, tea.Cmd) {
+	if v.take(msg) {
+		v.rows()
+		return v, nil
+	}
+	if _, ok := msg.(views.Tick); ok && v.has {
+		v.rows()
+		return v, nil
+	}
+	switch msg := msg.(type) {
+	case tea.MouseWheelMsg:
+		v.list.HandleMouse(msg)
+	case tea.KeyPressMsg:
+		if ok, cmd := v.list.HandleKey(msg, v.env.Keys.Table); ok {
+			return v, cmd
+		}
+		return v, v.key(msg)
+	}
+	return v, nil
+}
+
+func (v *podsView) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := v.env.Keys.Workloads
+	r, ok := v.list.Selected()
+	if !ok {
+		return nil
+	}
+	p := v.byID[r.ID]
+	if p == nil {
+		return nil
+	}
+	to := func(screen string) tea.Cmd {
+		route := views.Route{Screen: screen, Kind: "Pod", Namespace: p.Namespace, Name: p.Name}
+		return func() tea.Msg { return views.Navigate{Route: route} }
+	}
+	switch {
+	case key.Matches(msg, k.Open), key.Matches(msg, k.Describe):
+		return to(views.ScreenDescribe)
+	case key.Matches(msg, k.YAML):
+		return to(views.ScreenYAML)
+	case key.Matches(msg, k.Events):
+		return to(views.ScreenEvents)
+	case key.Matches(msg, k.Logs):
+		return views.FlashCmd(views.FlashInfo, "logs are not in vigie yet: they come with the logs screen")
+	}
+	return nil
+}
+
+func (v *podsView) Render(width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	what := "pods"
+	if v.route.Name != "" {
+		what = "pods of deploy/" + termtext.Line(v.route.Name)
+		if v.has && v.owner() == nil {
+			what += " (deployment gone)"
+		}
+	}
+	head := v.status(v.env, "pods", what, v.list.Len(), v.list.Total(), width)
+	prompt := v.list.PromptLine(v.env.Styles, width)
+	rest := height - 1 - lineCount(prompt)
+	if rest <= 0 {
+		return firstLines(join(head, prompt), height)
+	}
+	if v.has && v.list.Total() == 0 && v.allForbidden("pods", len(scopeNamespaces(v.snap))) {
+		return firstLines(join(head, prompt, forbiddenBody(v.env, "pods", v.forbidden("pods"), width)), height)
+	}
+	empty := "no pods in the team's scope"
+	if v.route.Name != "" {
+		empty = "no pods for this deployment"
+	}
+	if !v.has || !v.snap.Synced {
+		empty = "loading…"
+	}
+	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, empty))
+}
