@@ -1,7 +1,9 @@
 package tui
 
 import (
+	"context"
 	"fmt"
+	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -137,4 +139,21 @@ func newTestModel(start views.Route, env string) *Model {
 		NoTick:   true,
 	})
 	return m
+}
+
+// withFeed makes m's workloads source a channel the test writes snapshots to.
+func withFeed(m *Model) chan kube.Snapshot {
+	ch := make(chan kube.Snapshot)
+	m.opts.Source = func(ctx context.Context, _ Session) (<-chan kube.Snapshot, error) { return ch, nil }
+	return ch
+}
+
+// feedTo sends s to the program reading ch, failing when nobody reads it.
+func feedTo(t *testing.T, ch chan kube.Snapshot, s kube.Snapshot) {
+	t.Helper()
+	select {
+	case ch <- s:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the program does not read its workloads feed")
+	}
 }

@@ -53,6 +53,9 @@ type Options struct {
 	Now   func() time.Time
 	Log   *slog.Logger
 	Watch kube.WatchOptions
+	// Source starts the workloads feed of a session; nil = kube.Watch over the session's
+	// scope with its client. Tests and recorded bundles give their own.
+	Source func(ctx context.Context, s Session) (<-chan kube.Snapshot, error)
 	// NoTick stops the one-second clock (screen tests render a fixed instant).
 	NoTick bool
 }
@@ -178,19 +181,25 @@ func (m *Model) startWatch() tea.Cmd {
 	m.gen++
 	m.last = nil
 	m.watchCh = nil
-	gen, s, opts := m.gen, m.session, m.opts.Watch
-	if s.Kube == nil {
-		err := s.KubeErr
-		if err == nil {
-			err = fmt.Errorf("no Kubernetes client")
+	gen, s := m.gen, m.session
+	source := m.opts.Source
+	if source == nil {
+		if s.Kube == nil {
+			err := s.KubeErr
+			if err == nil {
+				err = fmt.Errorf("no Kubernetes client")
+			}
+			return func() tea.Msg { return watchStarted{gen: gen, err: err} }
 		}
-		return func() tea.Msg { return watchStarted{gen: gen, err: err} }
+		opts := m.opts.Watch
+		source = func(ctx context.Context, s Session) (<-chan kube.Snapshot, error) {
+			return kube.Watch(ctx, s.Kube, kube.Scope{Namespaces: s.Namespaces, Selector: s.Selector}, opts)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.cancel = cancel
-	scope := kube.Scope{Namespaces: s.Namespaces, Selector: s.Selector}
 	return func() tea.Msg {
-		ch, err := kube.Watch(ctx, s.Kube, scope, opts)
+		ch, err := source(ctx, s)
 		return watchStarted{gen: gen, ch: ch, err: err}
 	}
 }

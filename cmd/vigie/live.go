@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/klog/v2"
 
 	"github.com/vigie-dev/vigie/internal/config"
 	"github.com/vigie-dev/vigie/sources/kube"
@@ -68,6 +69,8 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	// client-go logs through klog, to stderr by default: that would draw over the screen.
+	klog.SetSlogLogger(a.log)
 	keys := ui.Keys
 	// Guarded actions go through the platform API, which is not part of vigie yet:
 	// their keys are not bound at all until it is.

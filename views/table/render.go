@@ -32,6 +32,9 @@ func ToneStyle(s *themes.Styles, t Tone) lipgloss.Style {
 func (m Model) layout(width int) []int {
 	ws := make([]int, len(m.cols))
 	for i, c := range m.cols {
+		if c.HideSame && m.same[i] {
+			continue // every row says the same: nothing to read there
+		}
 		w := max(m.natural[i], c.Min)
 		if c.Max > 0 {
 			w = min(w, c.Max)
@@ -48,28 +51,26 @@ func (m Model) layout(width int) []int {
 		}
 		return t + gap*max(0, n-1)
 	}
-	// Shrink the widest flex column towards its minimum first, then drop by priority.
-	for over := total() - width; over > 0; over = total() - width {
+	// First the optional flex columns give width down to their minimum, then optional
+	// columns are dropped (lowest priority first), and only then do the essential flex
+	// columns (names, messages) get cut.
+	shrink := func(essential bool) bool {
+		over := total() - width
 		widest := -1
 		for i, c := range m.cols {
-			if c.Flex && ws[i] > max(c.Min, 1) && (widest < 0 || ws[i] > ws[widest]) {
+			if c.Flex && (c.Priority == 0) == essential && ws[i] > max(c.Min, 1) && (widest < 0 || ws[i] > ws[widest]) {
 				widest = i
 			}
 		}
-		if widest >= 0 {
-			next := 0 // shrink it down to the next widest flex column, or by what is over
-			for i, c := range m.cols {
-				if c.Flex && i != widest && ws[i] < ws[widest] && ws[i] > next {
-					next = ws[i]
-				}
-			}
-			floor := max(m.cols[widest].Min, 1, next)
-			if floor >= ws[widest] {
-				floor = max(m.cols[widest].Min, 1)
-			}
-			ws[widest] -= max(1, min(over, ws[widest]-floor))
-			continue
+		if over <= 0 || widest < 0 {
+			return false
 		}
+		ws[widest] -= min(over, ws[widest]-max(m.cols[widest].Min, 1))
+		return true
+	}
+	for shrink(false) {
+	}
+	for over := total() - width; over > 0; over = total() - width {
 		drop := -1
 		for i, c := range m.cols {
 			if ws[i] > 0 && c.Priority > 0 && (drop < 0 || c.Priority < m.cols[drop].Priority) {
@@ -77,9 +78,11 @@ func (m Model) layout(width int) []int {
 			}
 		}
 		if drop < 0 {
-			break // only essential columns left: the last ones get cut at the edge
+			break
 		}
 		ws[drop] = 0
+	}
+	for shrink(true) {
 	}
 	// Still too wide: cut the rightmost columns at the screen's edge.
 	for over := total() - width; over > 0; over = total() - width {

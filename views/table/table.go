@@ -33,6 +33,9 @@ type Column struct {
 	Right bool
 	// Desc makes descending the first sort order of the column (restarts, ages as times).
 	Desc bool
+	// HideSame hides the column when every row has the same text in it (the namespace
+	// column of a one-namespace team).
+	HideSame bool
 }
 
 // Cell is one cell: the text drawn, its tone, and an optional numeric sort key.
@@ -71,7 +74,8 @@ func (r Row) name() string {
 type Model struct {
 	cols    []Column
 	rows    []Row
-	natural []int // widest cell (or title) per column, measured on SetRows
+	natural []int  // widest cell (or title and sort arrow) per column, measured on SetRows
+	same    []bool // every row has the same text in the column
 
 	view    []int // indices into rows: filtered then sorted
 	matches map[int][]int
@@ -91,7 +95,7 @@ type Model struct {
 
 // New returns a table with the given columns, sorted by sortCol.
 func New(cols []Column, sortCol int) Model {
-	m := Model{cols: cols, natural: make([]int, len(cols))}
+	m := Model{cols: cols, natural: make([]int, len(cols)), same: make([]bool, len(cols))}
 	if sortCol >= 0 && sortCol < len(cols) {
 		m.sortCol = sortCol
 		m.sortDesc = cols[sortCol].Desc
@@ -110,12 +114,16 @@ func (m *Model) SetRows(rows []Row) {
 
 func (m *Model) measure() {
 	for i, c := range m.cols {
-		m.natural[i] = ansi.StringWidth(c.Title)
+		m.natural[i] = ansi.StringWidth(c.Title) + 1
+		m.same[i] = len(m.rows) > 0
 	}
-	for _, r := range m.rows {
+	for ri, r := range m.rows {
 		for i := range min(len(r.Cells), len(m.cols)) {
 			if w := ansi.StringWidth(r.Cells[i].Text); w > m.natural[i] {
 				m.natural[i] = w
+			}
+			if m.same[i] && ri > 0 && cellOf(m.rows[0], i).Text != r.Cells[i].Text {
+				m.same[i] = false
 			}
 		}
 	}

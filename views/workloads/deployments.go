@@ -31,7 +31,7 @@ const (
 func deploymentColumns() []table.Column {
 	return []table.Column{
 		depName:      {Title: "Name", Min: 12, Max: 40, Flex: true},
-		depNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 2},
+		depNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 2, HideSame: true},
 		depReady:     {Title: "Ready", Min: 5, Right: true},
 		depUpToDate:  {Title: "Up-to-date", Min: 4, Right: true, Priority: 4},
 		depAvailable: {Title: "Available", Min: 4, Right: true, Priority: 5},

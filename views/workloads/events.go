@@ -30,7 +30,7 @@ func eventColumns() []table.Column {
 		evLast:    {Title: "Last seen", Min: 4, Right: true},
 		evType:    {Title: "Type", Min: 7, Priority: 2},
 		evReason:  {Title: "Reason", Min: 8, Max: 24},
-		evObject:  {Title: "Object", Min: 12, Max: 48, Flex: true, Priority: 3},
+		evObject:  {Title: "Object", Min: 12, Max: 48, Flex: true},
 		evCount:   {Title: "Count", Min: 5, Right: true, Priority: 1, Desc: true},
 		evMessage: {Title: "Message", Min: 20, Flex: true},
 	}

@@ -31,7 +31,7 @@ const (
 func podColumns() []table.Column {
 	return []table.Column{
 		podName:      {Title: "Name", Min: 16, Max: 63, Flex: true},
-		podNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 3},
+		podNamespace: {Title: "Namespace", Min: 9, Max: 20, Priority: 3, HideSame: true},
 		podReady:     {Title: "Ready", Min: 5, Right: true},
 		podStatus:    {Title: "Status", Min: 9, Max: 32},
 		podRestarts:  {Title: "Restarts", Min: 8, Max: 16, Right: true, Desc: true},
