@@ -210,7 +210,7 @@ func fit(s string, w int, right bool) string {
 	if w <= 0 {
 		return ""
 	}
-	sw := ansi.StringWidth(s)
+	sw := width(s)
 	if sw > w {
 		s = ansi.Truncate(s, w, "…")
 		sw = ansi.StringWidth(s)
@@ -227,3 +227,13 @@ func fit(s string, w int, right bool) string {
 
 // Fit is fit for the views: truncate to w cells with an ellipsis and pad to w.
 func Fit(s string, w int) string { return fit(s, w, false) }
+
+// width is the display width of plain text, with a fast path for ASCII (most names).
+func width(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}

@@ -119,7 +119,7 @@ func (m *Model) measure() {
 	}
 	for ri, r := range m.rows {
 		for i := range min(len(r.Cells), len(m.cols)) {
-			if w := ansi.StringWidth(r.Cells[i].Text); w > m.natural[i] {
+			if w := width(r.Cells[i].Text); w > m.natural[i] {
 				m.natural[i] = w
 			}
 			if m.same[i] && ri > 0 && cellOf(m.rows[0], i).Text != r.Cells[i].Text {
