@@ -6,7 +6,7 @@ GO_LDFLAGS := -X main.version=$(VERSION)
 .PHONY: help build run test unit stack-build stack-up stack-down stack-status lint
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 build: ## build bin/vigie
 	go build -trimpath -ldflags '$(GO_LDFLAGS)' -o bin/vigie ./cmd/vigie
@@ -38,3 +38,13 @@ lint: ## gofmt and go vet on both modules
 	@test -z "$$(gofmt -l . | tee /dev/stderr)"
 	go vet ./... && go vet -tags integration ./...
 	cd test/stack && go vet ./...
+
+# Benchmarks (test/bench). k9s is built once into ${XDG_CACHE_HOME:-~/.cache}/vigie/bench.
+.PHONY: bench-k9s bench-startup
+BENCH_ARGS ?=
+
+bench-k9s: ## build k9s v0.50.16 for comparisons (cached; ~6-8 min cold)
+	test/bench/k9s.sh
+
+bench-startup: bench-k9s ## vigie vs k9s start time and memory on 5,000 pods (platform up; BENCH_ARGS="--runs 5 --pods 2000")
+	test/bench/startup-vs-k9s.sh $(BENCH_ARGS)

@@ -18,7 +18,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "gofmt" bash -c 'out=$(gofmt -l cmd internal test tui views sources keymaps themes platform 2>/dev/null); [[ -z "$out" ]] || { echo "not gofmt-ed: $out"; false; }'
-step "go vet" bash -c 'go vet ./... && go vet -tags integration ./... && (cd test/stack && go vet ./...)'
+step "go vet" bash -c 'go vet ./... && go vet -tags integration,disruptive ./... && (cd test/stack && go vet ./...)'
 # A fresh platform for every run: stop one left running by `make run` first.
 make --no-print-directory stack-down >/dev/null 2>&1 || true
 step "start the local platform" make --no-print-directory stack-up
@@ -26,4 +26,6 @@ step "tests of test/stack (unit)" bash -c 'cd test/stack && go test -race -count
 # One run covers unit and integration tests: integration tests fail, never skip, when the
 # platform did not start.
 step "tests of vigie (unit + integration)" go test -race -count=1 -tags integration ./...
+# Tests that stop a shared server (the kube-apiserver) run alone, after the others.
+step "disruptive tests (apiserver stop and restart)" go test -race -count=1 -tags integration,disruptive -run ApiserverStop ./tui/
 exit $status

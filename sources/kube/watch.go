@@ -153,6 +153,8 @@ type watcher struct {
 	watched []*watched
 	kick    chan struct{}
 
+	turn int // the healthy watch probed next (recheck runs on the loop goroutine only)
+
 	mu       sync.Mutex
 	problems map[[2]string]Problem
 }
@@ -240,22 +242,49 @@ func (w *watcher) loop(ctx context.Context, out chan Snapshot) {
 // recheck probes each watch failing on a connection error with a cheap List, so recovery
 // is noticed even when nothing changed in the cluster meanwhile. Forbidden watches are not
 // re-probed: the informer keeps retrying with backoff and its first data clears them.
+//
+// When nothing is failing it probes one healthy watch (in turn): client-go's reflectors
+// retry a refused connection quietly, without calling the watch error handler, so a
+// stopped apiserver would otherwise look live forever. A failed probe marks every healthy
+// watch of the scope, since they share the connection.
 func (w *watcher) recheck(ctx context.Context) {
 	w.mu.Lock()
-	var failing []*watched
+	var failing, healthy []*watched
 	for _, x := range w.watched {
-		if p, ok := w.problems[[2]string{x.ns, x.resource}]; ok && !p.Forbidden {
+		p, ok := w.problems[[2]string{x.ns, x.resource}]
+		switch {
+		case !ok:
+			healthy = append(healthy, x)
+		case !p.Forbidden:
 			failing = append(failing, x)
 		}
 	}
 	w.mu.Unlock()
-	for _, x := range failing {
+	probe := func(x *watched) error {
 		c, cancel := context.WithTimeout(ctx, w.opts.RecheckInterval)
-		err := x.list(c)
-		cancel()
+		defer cancel()
+		return x.list(c)
+	}
+	for _, x := range failing {
+		err := probe(x)
 		if ctx.Err() != nil {
 			return
 		}
+		w.setProblem(x, err)
+	}
+	if len(failing) > 0 || len(healthy) == 0 {
+		return
+	}
+	w.turn = (w.turn + 1) % len(healthy)
+	err := probe(healthy[w.turn])
+	if err == nil || ctx.Err() != nil {
+		return
+	}
+	if apierrors.IsForbidden(err) {
+		w.setProblem(healthy[w.turn], err)
+		return
+	}
+	for _, x := range healthy {
 		w.setProblem(x, err)
 	}
 }

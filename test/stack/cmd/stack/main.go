@@ -1,5 +1,7 @@
-// Command stack runs vigie's local test platform: `up`, `down`, `status`, and `simulate`
-// (the workload simulator, started by `up`). Run it from test/stack: go run ./cmd/stack up.
+// Command stack runs vigie's local test platform: `up`, `down`, `status`, `apiserver
+// stop|start`, `load`, and `simulate` (the workload simulator, started by `up`). Run it from
+// test/stack: go run ./cmd/stack up; `up` copies it to <state>/bin/stack ($VIGIE_STACK_CTL in
+// the env file), which works from any folder.
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -25,9 +28,16 @@ const usage = `usage: stack <command>
             workload simulator, seed them, and write <state>/env, kubeconfig and vigie.yaml
   down      stop the recorded processes and remove the state dir's data (logs are kept)
   status    show which recorded processes run, and the URLs (exit 1 when none runs)
+  apiserver stop|start
+            stop the recorded kube-apiserver (the rest keeps running), or start it again with
+            the same binary, arguments, port and log file and wait for /readyz
+  load --namespace NS --pods N [--timeout 10m]
+            create or scale Deployment bench-load in NS (labels app=bench-load and the
+            namespace's team; not simulated) and wait until N pods are Running; 0 deletes it
   simulate  the workload simulator (started by up)
 
-The state dir is $VIGIE_STACK_DIR, default test/stack/.run; binaries come from
+The state dir is $VIGIE_STACK_DIR, default test/stack/.run (or, for the copy that up puts in
+<state>/bin, that state dir); binaries come from
 ${VIGIE_STACK_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vigie/stack/v1.37.2} (test/stack/build.sh).
 `
 
@@ -49,6 +59,10 @@ func main() {
 		err = stack.Down(os.Stdout)
 	case "status":
 		err = stack.Status(os.Stdout)
+	case "apiserver":
+		err = apiserver(ctx, os.Args[2:])
+	case "load":
+		err = load(ctx, os.Args[2:])
 	case "simulate":
 		err = simulate(ctx, os.Args[2:])
 	case "-h", "--help", "help":
@@ -62,6 +76,38 @@ func main() {
 		fmt.Fprintf(os.Stderr, "stack %s: %v\n", os.Args[1], err)
 		os.Exit(1)
 	}
+}
+
+func apiserver(ctx context.Context, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("usage: stack apiserver stop|start")
+	}
+	switch args[0] {
+	case "stop":
+		return stack.APIServerStop(os.Stdout)
+	case "start":
+		return stack.APIServerStart(ctx, os.Stdout)
+	}
+	return fmt.Errorf("usage: stack apiserver stop|start (not %q)", args[0])
+}
+
+func load(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	o := stack.LoadOptions{}
+	fs.StringVar(&o.Namespace, "namespace", "payments", "team namespace of the bench-load Deployment")
+	fs.IntVar(&o.Pods, "pods", -1, "pods to run, required (0 deletes the Deployment)")
+	fs.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "give up after this long")
+	fs.DurationVar(&o.Progress, "progress", 5*time.Second, "interval of the progress lines")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if o.Pods < 0 {
+		return fmt.Errorf("--pods N is required (0 deletes the deployment)")
+	}
+	return stack.Load(ctx, os.Stdout, o)
 }
 
 func simulate(ctx context.Context, args []string) error {

@@ -27,6 +27,24 @@ type Proc struct {
 	// Exe it tells the recorded process from a later one that reuses the PID.
 	StartTicks uint64 `json:"startTicks"`
 	Log        string `json:"log,omitempty"`
+	// Path, Args, Dir and Env are the Spec the process was started from, so that it can be
+	// started again exactly the same way (`stack apiserver start`); Spec rebuilds it. Records
+	// written before they existed, or by Describe, lack them. Env is nil when the process
+	// inherited its starter's environment (omitzero keeps an empty, non-nil Env as []).
+	Path string   `json:"path,omitempty"`
+	Args []string `json:"args,omitempty"`
+	Dir  string   `json:"dir,omitempty"`
+	Env  []string `json:"env,omitzero"`
+}
+
+// Spec returns the Spec p was started from (for a restart). It fails for a record without
+// a Path (written by Describe or by an older version). Credentials are not recorded: the
+// result runs as the caller.
+func (p Proc) Spec() (Spec, error) {
+	if p.Path == "" {
+		return Spec{}, fmt.Errorf("%s: the record holds no command line (recorded by an older `stack up`, or not started by it): restart the stack", p.Name)
+	}
+	return Spec{Name: p.Name, Path: p.Path, Args: append([]string(nil), p.Args...), Env: p.Env, Dir: p.Dir, Log: p.Log}, nil
 }
 
 // Postgres tells `down` how to stop PostgreSQL cleanly (pg_ctl stop as the owner).
@@ -43,6 +61,16 @@ type State struct {
 	// Remove lists folders outside the state dir that `down` deletes (e.g. a PostgreSQL data
 	// dir placed in /tmp because the state dir is not reachable by the postgres user).
 	Remove []string `json:"remove,omitempty"`
+}
+
+// Find returns the record named name.
+func (s State) Find(name string) (Proc, bool) {
+	for _, p := range s.Processes {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Proc{}, false
 }
 
 // Registry records processes as they start and rewrites pids.json after each change.
@@ -77,6 +105,31 @@ func (r *Registry) AddRemove(dir string) error {
 	defer r.mu.Unlock()
 	r.state.Remove = append(r.state.Remove, dir)
 	return r.saveLocked()
+}
+
+// OpenRegistry returns a registry holding the content of an existing pids.json (a missing
+// file is an empty state), to change the records of a running stack.
+func OpenRegistry(path string) (*Registry, error) {
+	st, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Registry{path: path, state: st}, nil
+}
+
+// Replace swaps the record named p.Name for p, in place (stop order is the reverse of the
+// record order, so the position is kept), and saves the file. It fails when no record has
+// that name.
+func (r *Registry) Replace(p Proc) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.state.Processes {
+		if r.state.Processes[i].Name == p.Name {
+			r.state.Processes[i] = p
+			return r.saveLocked()
+		}
+	}
+	return fmt.Errorf("no process named %q in %s", p.Name, r.path)
 }
 
 // State returns a copy of the recorded state.
@@ -207,7 +260,8 @@ func Start(spec Spec) (*Running, error) {
 		exe = want
 	}
 	ticks, _ := StartTicks(pid)
-	r.Proc = Proc{Name: spec.Name, PID: pid, Exe: exe, StartTicks: ticks, Log: spec.Log}
+	r.Proc = Proc{Name: spec.Name, PID: pid, Exe: exe, StartTicks: ticks, Log: spec.Log,
+		Path: spec.Path, Args: append([]string(nil), spec.Args...), Dir: spec.Dir, Env: spec.Env}
 	return r, nil
 }
 

@@ -29,11 +29,12 @@ func aliveRecorded(d Dirs) []string {
 	return alive
 }
 
-// loadState finds the state dir from the environment and the working directory and
-// reads the recorded processes.
+// loadState finds the state dir from the environment, the working directory or this
+// program's location (see ResolveRunningDirs) and reads the recorded processes.
 func loadState() (Dirs, State, error) {
 	cwd, _ := os.Getwd()
-	d, err := ResolveDirs(os.Getenv, cwd)
+	exe, _ := os.Executable()
+	d, err := ResolveRunningDirs(os.Getenv, cwd, exe)
 	if err != nil {
 		return Dirs{}, State{}, err
 	}

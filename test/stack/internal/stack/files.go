@@ -15,12 +15,16 @@ type Endpoints struct {
 	PgPort                                int
 	PaymentsROPass, SearchROPass          string
 	SimLogDir, VigieConfig                string
+	StackCtl                              string // <state>/bin/stack
 }
 
 // EnvVars is the content of <state>/env, in order (the contract other vigie tests rely on).
 func EnvVars(e Endpoints) []envfile.Var {
 	return []envfile.Var{
 		{Key: "VIGIE_STACK_DIR", Value: e.StateDir},
+		// The stack binary, runnable from any folder: `$VIGIE_STACK_CTL apiserver stop|start`,
+		// `$VIGIE_STACK_CTL load --pods N`, status, down.
+		{Key: "VIGIE_STACK_CTL", Value: e.StackCtl},
 		{Key: "KUBECONFIG", Value: e.Kubeconfig},
 		{Key: "VIGIE_STACK_KUBE_URL", Value: e.KubeURL},
 		{Key: "VIGIE_STACK_KUBE_CA", Value: e.KubeCA},

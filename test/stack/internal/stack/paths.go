@@ -63,21 +63,52 @@ type Dirs struct {
 
 // ResolveDirs finds the module, state and cache folders from the environment and cwd.
 func ResolveDirs(getenv func(string) string, cwd string) (Dirs, error) {
+	return resolveDirs(getenv, cwd, "")
+}
+
+// ResolveRunningDirs is ResolveDirs for the commands that act on a running stack (down,
+// status, apiserver, load). Without $VIGIE_STACK_DIR, when exe is the copy of this program
+// that `up` puts in <state>/bin ($VIGIE_STACK_CTL), the state dir is the one it lives in, so
+// it works from any folder.
+func ResolveRunningDirs(getenv func(string) string, cwd, exe string) (Dirs, error) {
+	return resolveDirs(getenv, cwd, exe)
+}
+
+func resolveDirs(getenv func(string) string, cwd, exe string) (Dirs, error) {
 	var d Dirs
-	mod, err := FindModuleDir(cwd)
-	if err != nil {
-		return d, err
-	}
+	// The module folder is only needed for the default state dir: with $VIGIE_STACK_DIR
+	// set, the commands work from outside the repository too.
+	mod, modErr := FindModuleDir(cwd)
 	d.Module = mod
-	d.State = getenv("VIGIE_STACK_DIR")
-	if d.State == "" {
+	d.Cache = CacheDir(getenv)
+	switch {
+	case getenv("VIGIE_STACK_DIR") != "":
+		d.State = getenv("VIGIE_STACK_DIR")
+	case StateDirOfExe(exe) != "":
+		d.State = StateDirOfExe(exe)
+	case modErr != nil:
+		return d, fmt.Errorf("%w (or set VIGIE_STACK_DIR to the state dir)", modErr)
+	default:
 		d.State = filepath.Join(mod, ".run")
 	}
+	var err error
 	if d.State, err = filepath.Abs(d.State); err != nil {
 		return d, err
 	}
-	d.Cache = CacheDir(getenv)
 	return d, nil
+}
+
+// StateDirOfExe returns <state> when exe is <state>/bin/stack and <state> holds a pids.json
+// (the binary `up` copies into the state dir), else "".
+func StateDirOfExe(exe string) string {
+	if exe == "" || filepath.Base(exe) != "stack" || filepath.Base(filepath.Dir(exe)) != "bin" {
+		return ""
+	}
+	state := filepath.Dir(filepath.Dir(exe))
+	if _, err := os.Stat(filepath.Join(state, "pids.json")); err != nil {
+		return ""
+	}
+	return state
 }
 
 // CacheDir mirrors build.sh: ${VIGIE_STACK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vigie/stack/<ver>}.
@@ -100,6 +131,13 @@ func (d Dirs) PidsFile() string { return d.path("pids.json") }
 
 // EnvFile is <state>/env.
 func (d Dirs) EnvFile() string { return d.path("env") }
+
+// StackCtl is the copy of the stack binary that `up` puts in the state dir (it runs the
+// simulator, and tests run it as $VIGIE_STACK_CTL, e.g. `apiserver stop`).
+func (d Dirs) StackCtl() string { return d.path("bin", "stack") }
+
+// AdminKubeconfig is the admin (system:masters) kubeconfig.
+func (d Dirs) AdminKubeconfig() string { return d.path("pki", "admin.kubeconfig") }
 
 // LogDir holds one log file per component.
 func (d Dirs) LogDir() string { return d.path("logs") }

@@ -80,10 +80,14 @@ func (u *upRun) createNodes(ctx context.Context) error {
 	return nil
 }
 
+// nodePodCapacity is each fake node's pod capacity: 3 nodes hold the seeded pods and the
+// 5,000-pod (and up to ~10,000-pod) benchmarks of `stack load`.
+const nodePodCapacity = "4000"
+
 func nodeResources() corev1.ResourceList {
 	return corev1.ResourceList{
 		corev1.ResourceCPU: resource.MustParse("32"), corev1.ResourceMemory: resource.MustParse("256Gi"),
-		corev1.ResourcePods: resource.MustParse("1000"),
+		corev1.ResourcePods: resource.MustParse(nodePodCapacity),
 	}
 }
 

@@ -90,6 +90,39 @@ func TestDirsFromEnv(t *testing.T) {
 	if d, _ := ResolveDirs(get, wd); d.State != "/tmp/s" {
 		t.Errorf("state dir %s", d.State)
 	}
+	// With VIGIE_STACK_DIR set, the commands work outside the repository too.
+	if d, err := ResolveRunningDirs(get, t.TempDir(), ""); err != nil || d.State != "/tmp/s" {
+		t.Errorf("outside the repository: %+v, %v", d, err)
+	}
+}
+
+// $VIGIE_STACK_CTL (<state>/bin/stack) finds its state dir from its own path when
+// VIGIE_STACK_DIR is not set, from any folder.
+func TestStateDirOfExe(t *testing.T) {
+	state := t.TempDir()
+	exe := filepath.Join(state, "bin", "stack")
+	if got := StateDirOfExe(exe); got != "" {
+		t.Errorf("no pids.json yet: %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(state, "pids.json"), []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := StateDirOfExe(exe); got != state {
+		t.Errorf("StateDirOfExe = %q, want %q", got, state)
+	}
+	for _, other := range []string{filepath.Join(state, "stack"), filepath.Join(state, "bin", "vigie"), ""} {
+		if got := StateDirOfExe(other); got != "" {
+			t.Errorf("StateDirOfExe(%q) = %q", other, got)
+		}
+	}
+	get := func(string) string { return "" }
+	d, err := ResolveRunningDirs(get, t.TempDir(), exe)
+	if err != nil || d.State != state {
+		t.Errorf("ResolveRunningDirs from its own path: %+v, %v", d, err)
+	}
+	if _, err := ResolveRunningDirs(get, t.TempDir(), "/usr/bin/stack"); err == nil {
+		t.Error("outside the repository, no VIGIE_STACK_DIR, not the state copy: want an error")
+	}
 }
 
 func selfSigned(t *testing.T, cn string) []byte {
@@ -127,7 +160,7 @@ func testEndpoints() Endpoints {
 	return Endpoints{
 		StateDir: "/s", Kubeconfig: "/s/kubeconfig", KubeURL: "https://127.0.0.1:6443", KubeCA: "/s/pki/ca.crt",
 		AdminToken: "a", AliceToken: "b", BobToken: "c", PromURL: "http://127.0.0.1:9090", AMURL: "http://127.0.0.1:9093",
-		PgPort: 5432, PaymentsROPass: "p1", SearchROPass: "p2", SimLogDir: "/s/podlogs", VigieConfig: "/s/vigie.yaml",
+		PgPort: 5432, PaymentsROPass: "p1", SearchROPass: "p2", SimLogDir: "/s/podlogs", VigieConfig: "/s/vigie.yaml", StackCtl: "/s/bin/stack",
 	}
 }
 
@@ -144,6 +177,7 @@ func TestEnvContract(t *testing.T) {
 		"VIGIE_STACK_PG_PAYMENTS_RO_DSN": "postgres://payments_ro:p1@127.0.0.1:5432/payments?sslmode=disable",
 		"VIGIE_STACK_PG_SEARCH_RO_DSN":   "postgres://search_ro:p2@127.0.0.1:5432/search?sslmode=disable",
 		"VIGIE_STACK_SIM_LOG_DIR":        "/s/podlogs", "VIGIE_CONFIG": "/s/vigie.yaml",
+		"VIGIE_STACK_CTL": "/s/bin/stack",
 	}
 	for k, v := range want {
 		if got, ok := envfile.Lookup(vars, k); !ok || got != v {

@@ -110,7 +110,7 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 		u.bg.Wait()
 	}()
 	step := func(what string) { fmt.Fprintf(u.out, "stack: %-44s %5.1fs\n", what, time.Since(t0).Seconds()) }
-	self := u.d.path("bin", "stack")
+	self := u.d.StackCtl()
 	if err := copyFile(selfExe, self, 0o755); err != nil {
 		return fmt.Errorf("copy simulator binary: %w", err)
 	}
@@ -198,7 +198,7 @@ func (u *upRun) endpoints() Endpoints {
 		AdminToken: u.tokens.admin, AliceToken: u.tokens.alice, BobToken: u.tokens.bob,
 		PromURL: u.promURL(), AMURL: u.amURL(), PgPort: u.ports.pg,
 		PaymentsROPass: u.pgPass.ro["payments"], SearchROPass: u.pgPass.ro["search"],
-		SimLogDir: u.logDir, VigieConfig: u.d.path("vigie.yaml"),
+		SimLogDir: u.logDir, VigieConfig: u.d.path("vigie.yaml"), StackCtl: u.d.StackCtl(),
 	}
 }
 

@@ -1,0 +1,142 @@
+//go:build integration
+
+package tui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/vigie-dev/vigie/internal/stackenv"
+	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/views"
+)
+
+// liveSession is the session of a kubeconfig context of the local platform.
+func liveSession(t *testing.T, env *stackenv.Env, kctx, team string, namespaces ...string) Session {
+	t.Helper()
+	cfg, err := kube.RESTConfig(kube.Options{Kubeconfig: env.MustGet(t, "KUBECONFIG"), Context: kctx, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Session{Context: kctx, Environment: "dev", Team: team, Namespaces: namespaces,
+		Selector: "team=" + team, Kube: cs}
+}
+
+// liveModel is the TUI of the payments member on the local platform, drawn in a virtual
+// terminal of 160×50.
+func liveModel(t *testing.T, env *stackenv.Env, start views.Route) (*Model, *term) {
+	t.Helper()
+	keys := keymaps.Default()
+	keys.ApplyReadOnly()
+	m := New(Options{
+		Session: liveSession(t, env, "local-payments", "payments", "payments"),
+		Connect: func(ctx, team string) (Session, error) {
+			return liveSession(t, env, "local-payments", team, team), nil
+		},
+		Teams: []string{"payments", "search"},
+		Keys:  keys,
+		Theme: "dark",
+		Start: start,
+		Watch: kube.WatchOptions{RecheckInterval: 500 * time.Millisecond},
+	})
+	t.Cleanup(m.Close)
+	return m, startTerm(t, m, 160, 50, colorprofile.ANSI256)
+}
+
+func adminClient(t *testing.T, env *stackenv.Env) kubernetes.Interface {
+	t.Helper()
+	return liveSession(t, env, "local-admin", "", "").Kube
+}
+
+// The seeded pods appear with their states: the crash-looping pod shows its reason and
+// restart count, checkout's pods run.
+func TestLiveSeededPods(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenPods})
+	s := tm.waitFor(30*time.Second, "● live", "CrashLoopBackOff", "checkout-", "ledger-")
+	for _, line := range strings.Split(s, "\n") {
+		if strings.HasPrefix(line, "fraud-worker-") {
+			f := strings.Fields(line)
+			if len(f) < 4 || f[2] != "CrashLoopBackOff" {
+				t.Fatalf("the crash-looping pod's row: %q", line)
+			}
+			if f[3] == "0" {
+				t.Fatalf("the crash-looping pod shows no restarts: %q", line)
+			}
+			return
+		}
+	}
+	t.Fatalf("no fraud-worker pod row:\n%s", s)
+}
+
+// A deployment scaled by the admin shows its new pods within seconds, without a key.
+func TestLiveScaleShowsNewPods(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	admin := adminClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("tui-probe-%d", time.Now().UnixNano()%100000)
+	labels := map[string]string{"app": name, "team": "payments"}
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/probe:1"}}}}},
+	}
+	if _, err := admin.AppsV1().Deployments("payments").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.AppsV1().Deployments("payments").Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenPods, Filter: name})
+	tm.waitFor(30*time.Second, "pods [1 of", "Running")
+	patch := []byte(`{"spec":{"replicas":3}}`)
+	if _, err := admin.AppsV1().Deployments("payments").Patch(ctx, name, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.screen()
+		if strings.Count(s, name+"-") == 3 && strings.Count(s, "Running") >= 3 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("3 running pods of %s not shown within 30s:\n%s", name, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The payments member switching to the search team sees "forbidden" in place, not an
+// empty table.
+func TestLiveOtherTeamIsForbidden(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenPods})
+	tm.waitFor(30*time.Second, "● live", "checkout-")
+	tm.send(press(":"))
+	for _, r := range "team search" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	s := tm.waitFor(30*time.Second, "team search", "forbidden: you may not list pods in search")
+	if strings.Contains(s, "checkout-") {
+		t.Fatalf("the payments pods must be gone after the switch:\n%s", s)
+	}
+}
