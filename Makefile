@@ -11,9 +11,9 @@ help: ## list the targets
 build: ## build bin/vigie
 	go build -trimpath -ldflags '$(GO_LDFLAGS)' -o bin/vigie ./cmd/vigie
 
-run: build stack-build ## start the local platform (unless it runs) and point vigie at it
+run: build stack-build ## start the local platform (unless it runs) and open vigie on it as the payments member
 	@cd test/stack && go run ./cmd/stack status >/dev/null 2>&1 || go run ./cmd/stack up
-	@source test/stack/.run/env && bin/vigie config contexts && echo && bin/vigie doctor
+	@source test/stack/.run/env && exec bin/vigie --context local-payments --log-file test/stack/.run/logs/vigie.log
 
 test: ## build and start the local platform, run every test (unit + integration, -race), stop it
 	@test/run-all-tests.sh

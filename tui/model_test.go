@@ -2,6 +2,8 @@ package tui
 
 import (
 	"errors"
+	"image/color"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 )
 
@@ -346,5 +349,23 @@ func TestQuit(t *testing.T) {
 	}
 	if _, ok := cmd().(tea.QuitMsg); !ok {
 		t.Fatal("q quits")
+	}
+}
+
+func TestThemeFollowsTheTerminalBackground(t *testing.T) {
+	m := newTestModel(views.Route{}, "dev")
+	m.opts.Theme = "auto"
+	drive(t, m, tea.BackgroundColorMsg{Color: color.White})
+	if !reflect.DeepEqual(m.palette, themes.Light()) {
+		t.Fatal("a light terminal background picks the light theme")
+	}
+	drive(t, m, tea.BackgroundColorMsg{Color: color.Black})
+	if !reflect.DeepEqual(m.palette, themes.Dark()) {
+		t.Fatal("a dark terminal background picks the dark theme")
+	}
+	m.opts.Theme = "high-contrast"
+	drive(t, m, tea.BackgroundColorMsg{Color: color.White})
+	if !reflect.DeepEqual(m.palette, themes.HighContrast()) {
+		t.Fatal("a theme named in the config wins over the detection")
 	}
 }

@@ -91,6 +91,11 @@ as file:line:col: field: problem and exits 1.`,
 			if err != nil {
 				return err
 			}
+			// The key overrides and the theme file are checked by the TUI's own packages.
+			if _, err := buildUI(res.UI, false); err != nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), termtext.Sanitize(err.Error(), true))
+				return errors.New("config check failed: keys or theme")
+			}
 			printCheck(cmd.OutOrStdout(), res)
 			return nil
 		},

@@ -52,9 +52,6 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	if !a.interactive() {
-		return errors.New("the live console needs a terminal on stdin and stdout (for a report without one, run `vigie doctor`)")
-	}
 	res, err := a.load(config.SecretFilesSelected)
 	if err != nil {
 		return err
@@ -68,6 +65,9 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	ui, err := buildUI(res.UI, res.Context.ReadOnly)
 	if err != nil {
 		return err
+	}
+	if !a.interactive() {
+		return errors.New("the live console needs a terminal on stdin and stdout (for a report without one, run `vigie doctor`)")
 	}
 	// client-go logs through klog, to stderr by default: that would draw over the screen.
 	klog.SetSlogLogger(a.log)

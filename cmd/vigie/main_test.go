@@ -108,6 +108,32 @@ func TestLiveNeedsATerminal(t *testing.T) {
 	}
 }
 
+// A key override that cannot work stops vigie at start-up with its position in the file,
+// before any screen; config check finds it too.
+func TestBadKeyOverrideIsAConfigError(t *testing.T) {
+	env, path := setup(t, "config.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = append(data, []byte("keys:\n  table.filtr: \"/\"\n  table.up: \"/\"\n")...)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{nil, {"config", "check"}} {
+		r := vigie(t, env, args...)
+		r.expect(t, 1)
+		for _, want := range []string{path + ":", `unknown key action "table.filtr" (did you mean "table.filter"?)`} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("vigie %v: stderr lacks %q:\n%s", args, want, r.stderr)
+			}
+		}
+		if strings.Contains(r.stderr, "needs a terminal") {
+			t.Errorf("vigie %v: the config error comes before the terminal check:\n%s", args, r.stderr)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	env, _ := setup(t, "config.yaml")
 	cases := []struct {

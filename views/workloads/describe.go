@@ -510,6 +510,7 @@ func ObjectYAML(obj runtime.Object) ([]string, error) {
 		c := o.DeepCopy()
 		c.TypeMeta = metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"}
 		trimMeta(&c.ObjectMeta)
+		hideEnvValues(&c.Spec)
 		out = c
 	case *appsv1.Deployment:
 		if o == nil {
@@ -518,6 +519,7 @@ func ObjectYAML(obj runtime.Object) ([]string, error) {
 		c := o.DeepCopy()
 		c.TypeMeta = metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}
 		trimMeta(&c.ObjectMeta)
+		hideEnvValues(&c.Spec.Template.Spec)
 		out = c
 	default:
 		return nil, fmt.Errorf("object yaml: unsupported object type %T", obj)
@@ -577,5 +579,21 @@ func trimMeta(m *metav1.ObjectMeta) {
 			ann = nil
 		}
 		m.Annotations = ann
+	}
+}
+
+// HiddenEnvValue replaces literal env values in the YAML view: teams put secrets there
+// more often than they should, and vigie never draws a secret. The names stay.
+const HiddenEnvValue = "<hidden by vigie: env values may hold secrets>"
+
+func hideEnvValues(spec *corev1.PodSpec) {
+	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range cs {
+			for j := range cs[i].Env {
+				if cs[i].Env[j].Value != "" {
+					cs[i].Env[j].Value = HiddenEnvValue
+				}
+			}
+		}
 	}
 }

@@ -341,10 +341,16 @@ func TestObjectYAML(t *testing.T) {
 			t.Errorf("YAML lacks %q:\n%s", want, all)
 		}
 	}
-	for _, absent := range []string{"managedFields", "last-applied-configuration"} {
+	for _, absent := range []string{"managedFields", "last-applied-configuration", "s3cr3t"} {
 		if strings.Contains(all, absent) {
 			t.Errorf("YAML shows %q", absent)
 		}
+	}
+	if !strings.Contains(all, "name: API_TOKEN") || !strings.Contains(all, HiddenEnvValue) {
+		t.Errorf("YAML keeps env names and hides their values:\n%s", all)
+	}
+	if p.Spec.Containers[0].Env[0].Value != "s3cr3t" {
+		t.Error("hiding env values must not modify the cluster object")
 	}
 	if len(lines) == 0 || lines[len(lines)-1] == "" {
 		t.Errorf("YAML ends with an empty line")
