@@ -441,7 +441,7 @@ func (m *Model) render() string {
 	}
 	lines := make([]string, 0, h)
 	lines = append(lines, top...)
-	lines = append(lines, fitLines(body, w, bodyH)...)
+	lines = append(lines, fitLines(body, bodyH)...)
 	lines = append(lines, bottom...)
 	for i, l := range lines {
 		if ansi.StringWidth(l) > w {
@@ -452,7 +452,7 @@ func (m *Model) render() string {
 }
 
 // fitLines splits s into exactly n lines.
-func fitLines(s string, w, n int) []string {
+func fitLines(s string, n int) []string {
 	if n <= 0 {
 		return nil
 	}
@@ -466,6 +466,5 @@ func fitLines(s string, w, n int) []string {
 	for len(lines) < n {
 		lines = append(lines, "")
 	}
-	_ = w
 	return lines
 }

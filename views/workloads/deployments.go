@@ -158,8 +158,6 @@ func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return to(views.ScreenYAML)
 	case key.Matches(msg, k.Events):
 		return to(views.ScreenEvents)
-	case key.Matches(msg, k.Logs):
-		return views.FlashCmd(views.FlashInfo, "logs are not in vigie yet: they come with the logs screen")
 	}
 	return nil
 }

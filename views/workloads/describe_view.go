@@ -165,8 +165,6 @@ func (v *describeView) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Events):
 		r := views.Route{Screen: views.ScreenEvents, Kind: v.route.Kind, Namespace: v.route.Namespace, Name: v.route.Name}
 		return func() tea.Msg { return views.Navigate{Route: r} }
-	case key.Matches(msg, k.Logs):
-		return views.FlashCmd(views.FlashInfo, "logs are not in vigie yet: they come with the logs screen")
 	}
 	return nil
 }
