@@ -183,6 +183,11 @@ type LogsKeyMap struct {
 	Zoom       key.Binding
 	Copy       key.Binding
 	Save       key.Binding
+	Filter     key.Binding // keep or drop lines (regex), a separate thing from search
+	Pods       key.Binding // pod/container column on or off
+	Left       key.Binding
+	Right      key.Binding
+	Previous   key.Binding // the previous (crashed) container's logs
 }
 
 // DefaultLogsKeyMap returns the default logs keys.
@@ -197,6 +202,11 @@ func DefaultLogsKeyMap() LogsKeyMap {
 		Zoom:       bind("zoom", "z"),
 		Copy:       bind("copy line", "c"),
 		Save:       bind("save to file", "ctrl+s"),
+		Filter:     bind("filter lines (&!re excludes)", "&"),
+		Pods:       bind("pod column", "p"),
+		Left:       bind("scroll left", "left", "h"),
+		Right:      bind("scroll right", "right", "l"),
+		Previous:   bind("previous container", "P"),
 	}
 }
 
@@ -212,6 +222,11 @@ func (k *LogsKeyMap) Actions() []Action {
 		{"logs.zoom", &k.Zoom},
 		{"logs.copy", &k.Copy},
 		{"logs.save", &k.Save},
+		{"logs.filter", &k.Filter},
+		{"logs.pods", &k.Pods},
+		{"logs.left", &k.Left},
+		{"logs.right", &k.Right},
+		{"logs.previous", &k.Previous},
 	}
 }
 
@@ -223,8 +238,8 @@ func (k LogsKeyMap) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap: search, display, export.
 func (k LogsKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Search, k.NextMatch, k.PrevMatch},
-		{k.Follow, k.Wrap, k.Timestamps, k.Zoom},
+		{k.Search, k.NextMatch, k.PrevMatch, k.Filter},
+		{k.Follow, k.Wrap, k.Timestamps, k.Pods, k.Zoom, k.Left, k.Right, k.Previous},
 		{k.Copy, k.Save},
 	}
 }

@@ -25,4 +25,7 @@ type LogBatch struct {
 	Err error
 	// Live reports the source follows new lines (tail); false for a finished query.
 	Live bool
+	// Notice is something the user should know that is not a failure ("following 8 of 12
+	// pods").
+	Notice string
 }

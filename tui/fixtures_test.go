@@ -127,7 +127,6 @@ func manyPods(n int) kube.Snapshot {
 func newTestModel(start views.Route, env string) *Model {
 	keys := keymaps.Default()
 	keys.ApplyReadOnly()
-	keys.Workloads.Logs.SetEnabled(false)
 	m := New(Options{
 		Session: Session{Context: "local-payments", Environment: env, Team: "payments",
 			Namespaces: []string{"payments"}, Selector: "team=payments"},

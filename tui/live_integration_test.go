@@ -43,7 +43,6 @@ func liveModel(t *testing.T, env *stackenv.Env, start views.Route) (*Model, *ter
 	t.Helper()
 	keys := keymaps.Default()
 	keys.ApplyReadOnly()
-	keys.Workloads.Logs.SetEnabled(false)
 	m := New(Options{
 		Session: liveSession(t, env, "local-payments", "payments", "payments"),
 		Connect: func(ctx, team string) (Session, error) {

@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/logs"
 	"github.com/vigie-dev/vigie/views/workloads"
 )
 
@@ -110,7 +111,7 @@ func New(o Options) *Model {
 	m.keys = &keys
 	m.styles = &themes.Styles{}
 	m.applyTheme()
-	m.env = views.Env{Styles: m.styles, Keys: m.keys, Now: o.Now}
+	m.env = views.Env{Styles: m.styles, Keys: m.keys, Now: o.Now, Logs: logSource(o.Session)}
 	m.prompt = newPalette()
 	m.helpWidget = help.New()
 	m.view = m.open(o.Start)
@@ -135,6 +136,9 @@ func (m *Model) applyTheme() {
 }
 
 func (m *Model) open(r views.Route) views.View {
+	if r.Screen == views.ScreenLogs {
+		return logs.New(m.env, r, logs.Options{Selector: m.selectorOf(r)})
+	}
 	if v, ok := workloads.New(m.env, r, m.last); ok {
 		return v
 	}
@@ -144,7 +148,7 @@ func (m *Model) open(r views.Route) views.View {
 
 // Init starts the watch, asks the terminal for its background and starts the clock.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.startWatch()}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.startWatch(), enter(m.view)}
 	if !m.opts.NoTick {
 		cmds = append(cmds, tick())
 	}
@@ -263,8 +267,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.view = v
 		return m, tea.Batch(cmd, m.rearm())
 	case views.Navigate:
-		m.push(m.open(msg.Route))
-		return m, nil
+		return m, m.push(m.open(msg.Route))
 	case views.Flash:
 		return m, m.setFlash(msg)
 	case flashExpired:
@@ -320,26 +323,44 @@ func (m *Model) logProblems(s kube.Snapshot) {
 	}
 }
 
-func (m *Model) push(v views.View) {
+// push opens v over the current view, which goes on the history.
+func (m *Model) push(v views.View) tea.Cmd {
+	leave(m.view)
 	m.history = append(m.history, m.view)
 	if len(m.history) > 50 {
 		m.history = m.history[1:]
 	}
 	m.view = v
+	return enter(v)
+}
+
+// enter and leave run a view's subscription lifecycle, when it has one.
+func enter(v views.View) tea.Cmd {
+	if l, ok := v.(views.Lifecycle); ok {
+		return l.Enter()
+	}
+	return nil
+}
+
+func leave(v views.View) {
+	if l, ok := v.(views.Lifecycle); ok {
+		l.Leave()
+	}
 }
 
 // back goes to the previous view, giving it the newest data; it reports whether there
 // was one.
-func (m *Model) back() bool {
+func (m *Model) back() (bool, tea.Cmd) {
 	if len(m.history) == 0 {
-		return false
+		return false, nil
 	}
+	leave(m.view)
 	m.view = m.history[len(m.history)-1]
 	m.history = m.history[:len(m.history)-1]
 	if m.last != nil {
 		m.view, _ = m.view.Update(views.KubeSnapshot{Gen: m.gen, Snap: *m.last})
 	}
-	return true
+	return true, enter(m.view)
 }
 
 func (m *Model) setFlash(f views.Flash) tea.Cmd {
@@ -377,6 +398,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, g.Quit):
 		m.quitting = true
+		leave(m.view)
 		m.Close()
 		return tea.Quit
 	case key.Matches(msg, g.Help):
@@ -389,8 +411,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.view = v
 			return nil
 		}
-		m.back()
-		return nil
+		_, cmd := m.back()
+		return cmd
 	case key.Matches(msg, g.Refresh):
 		return tea.Batch(m.startWatch(), m.setFlash(views.Flash{Text: "reconnecting to the cluster"}))
 	}

@@ -41,14 +41,16 @@ func (m *Model) switched(msg switchedMsg) tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
 	}
+	leave(m.view)
 	m.session = msg.session
+	m.env.Logs = logSource(m.session)
 	m.opts.Log.Info("switched", "context", m.session.Context, "team", m.session.Team)
 	screen := m.view.Route().Screen
-	if screen == views.ScreenDescribe || screen == views.ScreenYAML {
+	if screen == views.ScreenDescribe || screen == views.ScreenYAML || screen == views.ScreenLogs {
 		screen = views.ScreenPods
 	}
 	m.history = nil
 	watch := m.startWatch()
 	m.view = m.open(views.Route{Screen: screen})
-	return tea.Batch(watch, m.setFlash(views.Flash{Text: "now on " + msg.what}))
+	return tea.Batch(watch, enter(m.view), m.setFlash(views.Flash{Text: "now on " + msg.what}))
 }

@@ -5,11 +5,13 @@
 package views
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/themes"
 )
@@ -21,6 +23,7 @@ const (
 	ScreenEvents      = "events"
 	ScreenDescribe    = "describe"
 	ScreenYAML        = "yaml"
+	ScreenLogs        = "logs"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -30,6 +33,8 @@ type Route struct {
 	Namespace string
 	Name      string
 	Filter    string // filter to start with ("" = none)
+	// Previous asks for the logs of the previous (crashed) container instances.
+	Previous bool
 }
 
 // Subject returns "kind/namespace/name", or "" when the route has no subject.
@@ -47,6 +52,31 @@ type Env struct {
 	Styles *themes.Styles
 	Keys   *keymaps.Set
 	Now    func() time.Time
+	// Logs opens a log feed (Kubernetes pod logs, or Loki when configured). It is called
+	// from a command, never from Update; nil when no source can serve logs.
+	Logs func(ctx context.Context, q LogQuery) (<-chan sources.LogBatch, error)
+	// RingSize is the number of log lines a logs screen keeps (0 = 100,000).
+	RingSize int
+}
+
+// LogQuery says which logs a logs screen wants: one pod, or the pods of a deployment (by
+// its selector), from Since ago, following new lines.
+type LogQuery struct {
+	Namespace string
+	Pod       string
+	Selector  string
+	Container string
+	Since     time.Duration
+	Previous  bool
+	Follow    bool
+}
+
+// Lifecycle is implemented by views that hold a subscription: the root calls Enter when
+// the view becomes the active one (opened, or back from the history) and Leave when it
+// stops being it (another view opened over it, or it was left).
+type Lifecycle interface {
+	Enter() tea.Cmd
+	Leave()
 }
 
 // View is one screen. The root routes messages to the active view and keeps the others in

@@ -75,8 +75,6 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	// Guarded actions go through the platform API, which is not part of vigie yet:
 	// their keys are not bound at all until it is.
 	keys.ApplyReadOnly()
-	// The logs screen is not built yet: its key is not bound either.
-	keys.Workloads.Logs.SetEnabled(false)
 
 	var contexts, teams []string
 	if res.File.Config != nil {

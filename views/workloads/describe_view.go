@@ -55,9 +55,9 @@ func (v *describeView) Title() string {
 func (v *describeView) Help() keymaps.Screen {
 	k, t := v.env.Keys.Workloads, v.env.Keys.Table
 	return keymaps.Screen{
-		Short: []key.Binding{k.Describe, k.YAML, k.Events, v.env.Keys.Global.Back, v.env.Keys.Global.Help},
+		Short: []key.Binding{k.Describe, k.YAML, k.Logs, k.Events, v.env.Keys.Global.Back, v.env.Keys.Global.Help},
 		Groups: []keymaps.Group{
-			{Title: keymaps.TitleActions, Bindings: []key.Binding{k.Describe, k.YAML, k.Events}},
+			{Title: keymaps.TitleActions, Bindings: []key.Binding{k.Describe, k.YAML, k.Logs, k.Events}},
 			{Title: keymaps.TitleNavigation, Bindings: t.Navigation()},
 			{Title: keymaps.TitleGeneral, Bindings: v.env.Keys.Global.FullHelp()[0]},
 		},
@@ -162,8 +162,12 @@ func (v *describeView) key(msg tea.KeyPressMsg) tea.Cmd {
 			v.yaml, v.top = false, 0
 			v.build()
 		}
-	case key.Matches(msg, k.Events):
-		r := views.Route{Screen: views.ScreenEvents, Kind: v.route.Kind, Namespace: v.route.Namespace, Name: v.route.Name}
+	case key.Matches(msg, k.Events), key.Matches(msg, k.Logs):
+		screen := views.ScreenEvents
+		if key.Matches(msg, k.Logs) {
+			screen = views.ScreenLogs
+		}
+		r := views.Route{Screen: screen, Kind: v.route.Kind, Namespace: v.route.Namespace, Name: v.route.Name}
 		return func() tea.Msg { return views.Navigate{Route: r} }
 	}
 	return nil

@@ -191,6 +191,8 @@ func (v *podsView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return to(views.ScreenYAML)
 	case key.Matches(msg, k.Events):
 		return to(views.ScreenEvents)
+	case key.Matches(msg, k.Logs):
+		return to(views.ScreenLogs)
 	}
 	return nil
 }
