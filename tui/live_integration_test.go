@@ -140,3 +140,34 @@ func TestLiveOtherTeamIsForbidden(t *testing.T) {
 		t.Fatalf("the payments pods must be gone after the switch:\n%s", s)
 	}
 }
+
+// The logs of a workload come from its pods through the apiserver (kwok serves the
+// simulator's files); P on the crash-looping pod shows the previous instance's crash.
+func TestLiveLogs(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	m, tm := liveModel(t, env, views.Route{Screen: views.ScreenDeployments})
+	m.env.Logs = logSource(m.session)
+	tm.waitFor(30*time.Second, "● live", "checkout")
+	tm.send(press("l")) // checkout is the first deployment
+	s := tm.waitFor(30*time.Second, "logs · deployment/checkout", "● following", "checkout-")
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Contains(s, " 0 received") && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+		s = tm.screen()
+	}
+	if strings.Contains(s, " 0 received") || !strings.Contains(s, "request handled") {
+		t.Fatalf("checkout's lines did not arrive:\n%s", s)
+	}
+	tm.send(press("esc"))
+	tm.waitFor(10*time.Second, "deployments [")
+	tm.send(press(":"))
+	for _, r := range "pods fraud" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	tm.waitFor(10*time.Second, "pods [1 of")
+	tm.send(press("l"))
+	tm.waitFor(10*time.Second, "logs · pod/fraud-worker-")
+	tm.send(press("P"))
+	tm.waitFor(30*time.Second, "(previous)", "previous instances", "panic: runtime error", "exit status 2")
+}
