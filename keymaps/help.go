@@ -97,3 +97,18 @@ func (s Set) LogsHelp() Screen {
 		Group{"Search", l[0]}, Group{TitleActions, actions},
 		Group{TitleNavigation, s.Table.Navigation()}, s.general())
 }
+
+// HomeHelp is the help of the team home screen.
+func (s Set) HomeHelp() Screen {
+	t := s.Table.FullHelp()
+	return newScreen(s.short(append(s.Home.ShortHelp(), s.Table.Filter)...),
+		Group{TitleActions, s.Home.FullHelp()[0]},
+		Group{TitleNavigation, t[0]}, Group{TitleList, t[1]}, s.general())
+}
+
+// MetricsHelp is the help of the metrics screen.
+func (s Set) MetricsHelp() Screen {
+	m := s.Metrics.FullHelp()
+	return newScreen(s.short(s.Metrics.ShortHelp()...),
+		Group{"Time range", m[0]}, Group{"Cursor", m[1]}, s.general())
+}

@@ -72,6 +72,8 @@ func TestEveryBindingIsNamed(t *testing.T) {
 		{"workloads.", reflect.ValueOf(&s.Workloads).Elem()},
 		{"logs.", reflect.ValueOf(&s.Logs).Elem()},
 		{"alerts.", reflect.ValueOf(&s.Alerts).Elem()},
+		{"home.", reflect.ValueOf(&s.Home).Elem()},
+		{"metrics.", reflect.ValueOf(&s.Metrics).Elem()},
 	}
 	total := 0
 	for _, m := range maps {

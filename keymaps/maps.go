@@ -250,6 +250,7 @@ type AlertsKeyMap struct {
 	Runbook   key.Binding
 	Metrics   key.Binding
 	Workloads key.Binding
+	Logs      key.Binding
 	Silence   key.Binding // dangerous
 }
 
@@ -260,6 +261,7 @@ func DefaultAlertsKeyMap() AlertsKeyMap {
 		Runbook:   bind("runbook", "b"),
 		Metrics:   bind("metrics", "m"),
 		Workloads: bind("workloads", "o"),
+		Logs:      bind("logs", "l"),
 		Silence:   bindDanger("silence", "S"),
 	}
 }
@@ -271,6 +273,7 @@ func (k *AlertsKeyMap) Actions() []Action {
 		{"alerts.runbook", &k.Runbook},
 		{"alerts.metrics", &k.Metrics},
 		{"alerts.workloads", &k.Workloads},
+		{"alerts.logs", &k.Logs},
 		{"alerts.silence", &k.Silence},
 	}
 }
@@ -283,7 +286,90 @@ func (k AlertsKeyMap) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap: jumps, then the dangerous actions.
 func (k AlertsKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.Open, k.Runbook, k.Metrics, k.Workloads},
+		{k.Open, k.Runbook, k.Metrics, k.Workloads, k.Logs},
 		{k.Silence},
 	}
+}
+
+// HomeKeyMap holds the team home screen's own keys (one row per service).
+type HomeKeyMap struct {
+	Open   key.Binding // the service's metrics
+	Alerts key.Binding
+	Pods   key.Binding
+	Logs   key.Binding
+}
+
+// DefaultHomeKeyMap returns the default home keys.
+func DefaultHomeKeyMap() HomeKeyMap {
+	return HomeKeyMap{
+		Open:   bind("metrics", "enter"),
+		Alerts: bind("alerts", "a"),
+		Pods:   bind("pods", "p"),
+		Logs:   bind("logs", "l"),
+	}
+}
+
+// Actions names the bindings of k.
+func (k *HomeKeyMap) Actions() []Action {
+	return []Action{
+		{"home.open", &k.Open},
+		{"home.alerts", &k.Alerts},
+		{"home.pods", &k.Pods},
+		{"home.logs", &k.Logs},
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k HomeKeyMap) ShortHelp() []key.Binding { return []key.Binding{k.Open, k.Alerts, k.Pods} }
+
+// FullHelp implements help.KeyMap.
+func (k HomeKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Open, k.Alerts, k.Pods, k.Logs}}
+}
+
+// MetricsKeyMap holds the metrics screen's keys: the time range and the cursor.
+type MetricsKeyMap struct {
+	Shorter key.Binding // zoom in: the next shorter preset range
+	Longer  key.Binding // zoom out
+	Window  key.Binding // type an absolute window
+	Live    key.Binding // back to a range ending now
+	Left    key.Binding // cursor
+	Right   key.Binding
+	Logs    key.Binding
+}
+
+// DefaultMetricsKeyMap returns the default metrics keys.
+func DefaultMetricsKeyMap() MetricsKeyMap {
+	return MetricsKeyMap{
+		Shorter: bind("shorter range", "-"),
+		Longer:  bind("longer range", "+", "="),
+		Window:  bind("time window", "t"),
+		Live:    bind("back to now", "0"),
+		Left:    bind("cursor left", "left", "h"),
+		Right:   bind("cursor right", "right", "l"),
+		Logs:    bind("logs of the window", "L"),
+	}
+}
+
+// Actions names the bindings of k.
+func (k *MetricsKeyMap) Actions() []Action {
+	return []Action{
+		{"metrics.shorter", &k.Shorter},
+		{"metrics.longer", &k.Longer},
+		{"metrics.window", &k.Window},
+		{"metrics.live", &k.Live},
+		{"metrics.left", &k.Left},
+		{"metrics.right", &k.Right},
+		{"metrics.logs", &k.Logs},
+	}
+}
+
+// ShortHelp implements help.KeyMap.
+func (k MetricsKeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Shorter, k.Longer, k.Window, k.Left}
+}
+
+// FullHelp implements help.KeyMap.
+func (k MetricsKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Shorter, k.Longer, k.Window, k.Live}, {k.Left, k.Right, k.Logs}}
 }

@@ -19,6 +19,8 @@ type Set struct {
 	Workloads WorkloadsKeyMap
 	Logs      LogsKeyMap
 	Alerts    AlertsKeyMap
+	Home      HomeKeyMap
+	Metrics   MetricsKeyMap
 }
 
 // Default returns the default keys of every screen.
@@ -29,6 +31,8 @@ func Default() Set {
 		Workloads: DefaultWorkloadsKeyMap(),
 		Logs:      DefaultLogsKeyMap(),
 		Alerts:    DefaultAlertsKeyMap(),
+		Home:      DefaultHomeKeyMap(),
+		Metrics:   DefaultMetricsKeyMap(),
 	}
 }
 
@@ -41,6 +45,8 @@ func (s *Set) Actions() []Action {
 	all = append(all, s.Workloads.Actions()...)
 	all = append(all, s.Logs.Actions()...)
 	all = append(all, s.Alerts.Actions()...)
+	all = append(all, s.Home.Actions()...)
+	all = append(all, s.Metrics.Actions()...)
 	return all
 }
 
@@ -189,6 +195,8 @@ func (s *Set) screens() []screen {
 		{"workloads", cat(g, t, s.Workloads.Actions())},
 		{"alerts", cat(g, t, s.Alerts.Actions())},
 		{"logs", cat(g, s.Table.navigationActions(), s.Logs.Actions())},
+		{"home", cat(g, t, s.Home.Actions())},
+		{"metrics", cat(g, s.Metrics.Actions())},
 	}
 }
 

@@ -9,10 +9,13 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/prometheus/common/model"
 
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources"
+	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
 )
 
@@ -24,6 +27,9 @@ const (
 	ScreenDescribe    = "describe"
 	ScreenYAML        = "yaml"
 	ScreenLogs        = "logs"
+	ScreenHome        = "home"
+	ScreenMetrics     = "metrics"
+	ScreenAlerts      = "alerts"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -35,6 +41,11 @@ type Route struct {
 	Filter    string // filter to start with ("" = none)
 	// Previous asks for the logs of the previous (crashed) container instances.
 	Previous bool
+	// From and To fix a time window (metrics around an alert); zero = the screen's
+	// default relative range ending now.
+	From, To time.Time
+	// Query is a PromQL expression to chart (the expression an alert fired on).
+	Query string
 }
 
 // Subject returns "kind/namespace/name", or "" when the route has no subject.
@@ -57,6 +68,31 @@ type Env struct {
 	Logs func(ctx context.Context, q LogQuery) (<-chan sources.LogBatch, error)
 	// RingSize is the number of log lines a logs screen keeps (0 = 100,000).
 	RingSize int
+
+	// PromRange fetches the golden signals of a service over a window (nil: no
+	// Prometheus configured). Called from commands only.
+	PromRange func(ctx context.Context, service string, start, end time.Time, step time.Duration) (prom.SignalsSeries, error)
+	// PromQuery evaluates a PromQL expression over a window, scoped by the caller.
+	PromQuery func(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, error)
+	// AlertHistory reads when an alert fired over a window, from Prometheus ALERTS.
+	AlertHistory func(ctx context.Context, alertname string, start, end time.Time) (prom.AlertHistory, error)
+	// Runbook fetches a runbook's Markdown (over HTTP, or from the configured local
+	// runbook root); an error when it is neither.
+	Runbook func(ctx context.Context, url string) (string, error)
+	// Loc is the user's time zone for time axes (nil = local).
+	Loc *time.Location
+}
+
+// PromSnapshot carries the latest golden signals of the team's services.
+type PromSnapshot struct {
+	Gen  uint64
+	Snap prom.Snapshot
+}
+
+// AlertsSnapshot carries the latest alerts of the team.
+type AlertsSnapshot struct {
+	Gen  uint64
+	Snap alertmanager.Snapshot
 }
 
 // LogQuery says which logs a logs screen wants: one pod, or the pods of a deployment (by
