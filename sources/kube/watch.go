@@ -61,6 +61,7 @@ type Snapshot struct {
 	At          time.Time
 	Synced      bool // every permitted watch has listed once
 	Deployments []*appsv1.Deployment
+	ReplicaSets []*appsv1.ReplicaSet // the rollout history: deploy markers and revisions
 	Pods        []*corev1.Pod
 	Events      []*corev1.Event // newest first
 	Problems    []Problem       // sorted by namespace, resource
@@ -133,6 +134,10 @@ func Watch(ctx context.Context, cs kubernetes.Interface, scope Scope, opts Watch
 		})
 		w.add(ns, "deployments", withSel.Apps().V1().Deployments().Informer(), func(ctx context.Context) error {
 			_, err := cs.AppsV1().Deployments(ns).List(ctx, lim)
+			return err
+		})
+		w.add(ns, "replicasets", withSel.Apps().V1().ReplicaSets().Informer(), func(ctx context.Context) error {
+			_, err := cs.AppsV1().ReplicaSets(ns).List(ctx, lim)
 			return err
 		})
 		w.add(ns, "events", all.Core().V1().Events().Informer(), func(ctx context.Context) error {
@@ -309,6 +314,8 @@ func (w *watcher) snapshot(seq uint64, at time.Time) Snapshot {
 				s.Pods = append(s.Pods, v)
 			case *appsv1.Deployment:
 				s.Deployments = append(s.Deployments, v)
+			case *appsv1.ReplicaSet:
+				s.ReplicaSets = append(s.ReplicaSets, v)
 			case *corev1.Event:
 				s.Events = append(s.Events, v)
 			}
@@ -319,6 +326,7 @@ func (w *watcher) snapshot(seq uint64, at time.Time) Snapshot {
 	}
 	slices.SortFunc(s.Pods, func(a, b *corev1.Pod) int { return byName(a, b) })
 	slices.SortFunc(s.Deployments, func(a, b *appsv1.Deployment) int { return byName(a, b) })
+	slices.SortFunc(s.ReplicaSets, func(a, b *appsv1.ReplicaSet) int { return byName(a, b) })
 	slices.SortFunc(s.Events, func(a, b *corev1.Event) int {
 		return cmp.Or(eventTime(b).Compare(eventTime(a)), byName(a, b))
 	})
