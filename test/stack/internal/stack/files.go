@@ -12,6 +12,7 @@ type Endpoints struct {
 	StateDir, Kubeconfig, KubeURL, KubeCA string
 	AdminToken, AliceToken, BobToken      string
 	PromURL, AMURL                        string
+	LokiURL                               string // lokifake serving SimLogDir
 	PgPort                                int
 	PaymentsROPass, SearchROPass          string
 	SimLogDir, VigieConfig                string
@@ -35,6 +36,8 @@ func EnvVars(e Endpoints) []envfile.Var {
 		{Key: "VIGIE_STACK_SEARCH_TOKEN", Value: e.BobToken},
 		{Key: "VIGIE_STACK_PROM_URL", Value: e.PromURL},
 		{Key: "VIGIE_STACK_AM_URL", Value: e.AMURL},
+		// Loki's HTTP API (test/lokifake, built from the main module) over VIGIE_STACK_SIM_LOG_DIR.
+		{Key: "VIGIE_STACK_LOKI_URL", Value: e.LokiURL},
 		{Key: "VIGIE_STACK_PG_DSN", Value: PgDSN("postgres", "", e.PgPort, "postgres")},
 		{Key: "VIGIE_STACK_PG_PAYMENTS_RO_DSN", Value: PgDSN("payments_ro", e.PaymentsROPass, e.PgPort, "payments")},
 		{Key: "VIGIE_STACK_PG_SEARCH_RO_DSN", Value: PgDSN("search_ro", e.SearchROPass, e.PgPort, "search")},
@@ -61,7 +64,9 @@ func VigieConfig(e Endpoints) string {
       url: %s
     alertmanager:
       url: %s
-`, name, env, team, readOnly, e.Kubeconfig, name, e.PromURL, e.AMURL)
+    loki:
+      url: %s
+`, name, env, team, readOnly, e.Kubeconfig, name, e.PromURL, e.AMURL, e.LokiURL)
 	}
 	ctx("local-payments", "dev", "payments", false)
 	ctx("local-search", "dev", "search", false)

@@ -54,6 +54,27 @@ func modulePathOf(gomod []byte) string {
 	return ""
 }
 
+// MainModulePath is the main vigie module; its root is two folders above this module's
+// (test/stack). `up` builds lokifake there.
+const MainModulePath = "github.com/vigie-dev/vigie"
+
+// RepoDir returns the main module's root: the parent of test/, checked by its go.mod. This
+// module imports none of the main module's packages; it only runs `go build` there.
+func RepoDir(moduleDir string) (string, error) {
+	if moduleDir == "" {
+		return "", fmt.Errorf("the vigie repository was not found (run from inside it, e.g. test/stack)")
+	}
+	root := filepath.Dir(filepath.Dir(moduleDir))
+	data, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	if err != nil {
+		return "", fmt.Errorf("main module of %s: %w", moduleDir, err)
+	}
+	if got := modulePathOf(data); got != MainModulePath {
+		return "", fmt.Errorf("%s declares module %q, want %s", filepath.Join(root, "go.mod"), got, MainModulePath)
+	}
+	return root, nil
+}
+
 // Dirs are the folders the stack uses.
 type Dirs struct {
 	Module string // test/stack

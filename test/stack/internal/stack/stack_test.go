@@ -160,7 +160,7 @@ func testEndpoints() Endpoints {
 	return Endpoints{
 		StateDir: "/s", Kubeconfig: "/s/kubeconfig", KubeURL: "https://127.0.0.1:6443", KubeCA: "/s/pki/ca.crt",
 		AdminToken: "a", AliceToken: "b", BobToken: "c", PromURL: "http://127.0.0.1:9090", AMURL: "http://127.0.0.1:9093",
-		PgPort: 5432, PaymentsROPass: "p1", SearchROPass: "p2", SimLogDir: "/s/podlogs", VigieConfig: "/s/vigie.yaml", StackCtl: "/s/bin/stack",
+		LokiURL: "http://127.0.0.1:3100", PgPort: 5432, PaymentsROPass: "p1", SearchROPass: "p2", SimLogDir: "/s/podlogs", VigieConfig: "/s/vigie.yaml", StackCtl: "/s/bin/stack",
 	}
 }
 
@@ -173,6 +173,7 @@ func TestEnvContract(t *testing.T) {
 		"VIGIE_STACK_PAYMENTS_USER": "alice", "VIGIE_STACK_PAYMENTS_TOKEN": "b",
 		"VIGIE_STACK_SEARCH_USER": "bob", "VIGIE_STACK_SEARCH_TOKEN": "c",
 		"VIGIE_STACK_PROM_URL": "http://127.0.0.1:9090", "VIGIE_STACK_AM_URL": "http://127.0.0.1:9093",
+		"VIGIE_STACK_LOKI_URL":           "http://127.0.0.1:3100",
 		"VIGIE_STACK_PG_DSN":             "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
 		"VIGIE_STACK_PG_PAYMENTS_RO_DSN": "postgres://payments_ro:p1@127.0.0.1:5432/payments?sslmode=disable",
 		"VIGIE_STACK_PG_SEARCH_RO_DSN":   "postgres://search_ro:p2@127.0.0.1:5432/search?sslmode=disable",
@@ -209,7 +210,7 @@ func TestVigieConfig(t *testing.T) {
 		"local-payments": {"dev", "payments", false}, "local-search": {"dev", "search", false}, "local-admin": {"production", "payments", true},
 	} {
 		c := ctxs[name].(map[string]any)
-		if len(c) != 6 || c["environment"] != want[0] || c["team"] != want[1] || c["readOnly"] != want[2] {
+		if len(c) != 7 || c["environment"] != want[0] || c["team"] != want[1] || c["readOnly"] != want[2] {
 			t.Errorf("context %s = %v", name, c)
 		}
 		kube := c["kube"].(map[string]any)
@@ -218,6 +219,10 @@ func TestVigieConfig(t *testing.T) {
 		}
 		if c["prometheus"].(map[string]any)["url"] != "http://127.0.0.1:9090" || c["alertmanager"].(map[string]any)["url"] != "http://127.0.0.1:9093" {
 			t.Errorf("context %s urls", name)
+		}
+		// Only url: vigie's loader rejects unknown keys, and the local Loki needs no tenant.
+		if loki := c["loki"].(map[string]any); loki["url"] != "http://127.0.0.1:3100" || len(loki) != 1 {
+			t.Errorf("context %s loki = %v", name, loki)
 		}
 	}
 	teams := cfg["teams"].(map[string]any)
@@ -496,5 +501,52 @@ func TestPromVectorScalar(t *testing.T) {
 	v.Status, v.Error = "error", "bad query"
 	if _, err := v.ScalarOf(); err == nil {
 		t.Fatal("error status: want an error")
+	}
+}
+
+func TestRepoDir(t *testing.T) {
+	root := t.TempDir()
+	mod := filepath.Join(root, "test", "stack")
+	if err := os.MkdirAll(mod, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RepoDir(mod); err == nil {
+		t.Fatal("RepoDir without a go.mod at the root: no error")
+	}
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module example.com/other\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RepoDir(mod); err == nil || !strings.Contains(err.Error(), "example.com/other") {
+		t.Fatalf("RepoDir of another module: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "go.mod"), []byte("module github.com/vigie-dev/vigie\n\ngo 1.26.8\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := RepoDir(mod); err != nil || got != root {
+		t.Fatalf("RepoDir = %q, %v; want %q", got, err, root)
+	}
+	if _, err := RepoDir(""); err == nil {
+		t.Fatal("RepoDir(\"\"): no error")
+	}
+	// This checkout: test/stack's grandparent is the main module, holding lokifake's command.
+	here, err := FindModuleDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo, err := RepoDir(here)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(repo, filepath.FromSlash(LokiPackage), "main.go")); err != nil {
+		t.Errorf("lokifake command: %v", err)
+	}
+}
+
+func TestLokiCommandLines(t *testing.T) {
+	if got, want := strings.Join(LokiBuildArgs("/s/bin/lokifake"), " "), "build -o /s/bin/lokifake ./test/lokifake/cmd/lokifake"; got != want {
+		t.Errorf("LokiBuildArgs = %q, want %q", got, want)
+	}
+	if got, want := strings.Join(LokiArgs(3100, "/s/podlogs"), " "), "-listen=127.0.0.1:3100 -log-dir=/s/podlogs"; got != want {
+		t.Errorf("LokiArgs = %q, want %q", got, want)
 	}
 }

@@ -27,7 +27,7 @@ type upRun struct {
 	out io.Writer
 	reg *proc.Registry
 
-	ports  struct{ etcd, etcdPeer, api, kcm, sched, kwok, prom, am, pg int }
+	ports  struct{ etcd, etcdPeer, api, kcm, sched, kwok, prom, am, pg, loki int }
 	tokens struct{ admin, alice, bob string }
 	pgPass struct {
 		vigie string
@@ -44,7 +44,7 @@ type upRun struct {
 
 	mu    sync.Mutex
 	watch []*proc.Running // processes whose exit fails every wait
-	bg    sync.WaitGroup  // PostgreSQL and monitoring start in the background
+	bg    sync.WaitGroup  // PostgreSQL, monitoring and Loki start in the background
 }
 
 // Up starts the whole platform (see README.md). selfExe is this program's binary, copied into
@@ -83,12 +83,13 @@ func Up(ctx context.Context, out io.Writer, selfExe string) error {
 	if u.bins.alertmanager, err = exec.LookPath("prometheus-alertmanager"); err != nil {
 		return err
 	}
-	ports, err := FreePorts(9)
+	ports, err := FreePorts(10)
 	if err != nil {
 		return err
 	}
 	p := &u.ports
 	p.etcd, p.etcdPeer, p.api, p.kcm, p.sched, p.kwok, p.prom, p.am, p.pg = ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], ports[7], ports[8]
+	p.loki = ports[9]
 	u.tokens.admin, u.tokens.alice, u.tokens.bob = RandomHex(16), RandomHex(16), RandomHex(16)
 	u.pgPass.vigie = RandomHex(12)
 	u.pgPass.ro = map[string]string{"payments": RandomHex(12), "search": RandomHex(12)}
@@ -114,10 +115,12 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 	if err := copyFile(selfExe, self, 0o755); err != nil {
 		return fmt.Errorf("copy simulator binary: %w", err)
 	}
-	// PostgreSQL and Prometheus/Alertmanager start beside the Kubernetes control plane.
-	pgErr, monErr := make(chan error, 1), make(chan error, 1)
+	// PostgreSQL, Prometheus/Alertmanager and Loki (lokifake, built from the main module)
+	// start beside the Kubernetes control plane.
+	pgErr, monErr, lokiErr := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	u.bg.Go(func() { pgErr <- u.startPostgres(ctx) })
 	u.bg.Go(func() { monErr <- u.startMonitoring(ctx) })
+	u.bg.Go(func() { lokiErr <- u.startLoki(ctx) })
 
 	if err := u.startEtcd(ctx); err != nil {
 		return err
@@ -160,6 +163,9 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 	if err := <-monErr; err != nil {
 		return fmt.Errorf("prometheus/alertmanager: %w", err)
 	}
+	if err := <-lokiErr; err != nil {
+		return fmt.Errorf("loki (lokifake): %w", err)
+	}
 	sim, err := u.start(proc.Spec{Name: "simulator", Path: self, Log: u.d.Log("simulator"), Dir: u.d.State, Args: []string{
 		"simulate", "--kubeconfig=" + u.adminKubeconfig(), "--log-dir=" + u.logDir, "--file-sd=" + u.fileSD,
 	}})
@@ -196,7 +202,7 @@ func (u *upRun) endpoints() Endpoints {
 	return Endpoints{
 		StateDir: u.d.State, Kubeconfig: u.d.path("kubeconfig"), KubeURL: u.kubeURL, KubeCA: u.caFile,
 		AdminToken: u.tokens.admin, AliceToken: u.tokens.alice, BobToken: u.tokens.bob,
-		PromURL: u.promURL(), AMURL: u.amURL(), PgPort: u.ports.pg,
+		PromURL: u.promURL(), AMURL: u.amURL(), LokiURL: u.lokiURL(), PgPort: u.ports.pg,
 		PaymentsROPass: u.pgPass.ro["payments"], SearchROPass: u.pgPass.ro["search"],
 		SimLogDir: u.logDir, VigieConfig: u.d.path("vigie.yaml"), StackCtl: u.d.StackCtl(),
 	}
@@ -220,6 +226,7 @@ vigie local platform is up (state in %s)
   kube-apiserver  %s   contexts: local-payments (alice, current), local-search (bob), local-admin
   prometheus      %s
   alertmanager    %s
+  loki            %s   (lokifake, serving the pod logs)
   postgresql      127.0.0.1:%d   (DSNs in the env file)
   pod logs        %s
   component logs  %s
@@ -228,7 +235,7 @@ vigie local platform is up (state in %s)
   source %s
 
 stack up took %.1fs
-`, e.StateDir, e.KubeURL, e.PromURL, e.AMURL, e.PgPort, e.SimLogDir, u.d.LogDir(), e.VigieConfig, u.d.EnvFile(), took.Seconds())
+`, e.StateDir, e.KubeURL, e.PromURL, e.AMURL, e.LokiURL, e.PgPort, e.SimLogDir, u.d.LogDir(), e.VigieConfig, u.d.EnvFile(), took.Seconds())
 }
 
 // start starts a process and records it in pids.json at once.
