@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -36,10 +37,20 @@ func (m *Model) header(w int) string {
 	left := fmt.Sprintf("vigie  ctx %s  %s  team %s  %s",
 		termtext.Line(orNone(sess.Context)), env, termtext.Line(orNone(sess.Team)), mode)
 	right := "kube " + m.kubeState()
+	now := m.opts.Now()
+	if m.session.Prom != nil || m.session.Alerts != nil {
+		var pStale, aStale = stale(m.lastProm != nil, func() time.Time { return m.lastProm.StaleSince }),
+			stale(m.lastAlerts != nil, func() time.Time { return m.lastAlerts.StaleSince })
+		right += "  prom " + sourceState(m.session.Prom != nil, m.lastProm != nil, pStale, now) +
+			"  am " + sourceState(m.session.Alerts != nil, m.lastAlerts != nil, aStale, now)
+	}
 	if m.switching != "" {
 		right = "connecting to " + termtext.Line(m.switching) + "…  " + right
 	}
 	inner := max(0, w-bar.GetHorizontalFrameSize())
+	if ansi.StringWidth(left)+ansi.StringWidth(right)+2 > inner {
+		right = compactStates(right)
+	}
 	line := left
 	if gapW := inner - ansi.StringWidth(left) - ansi.StringWidth(right); gapW >= 2 {
 		line = left + strings.Repeat(" ", gapW) + right
@@ -159,6 +170,9 @@ func (m *Model) renderHelp(w, h int) string {
 	}
 	palette := []string{
 		s.DialogTitle.Render("Commands (:)"),
+		s.HelpKey.Render(":home") + "    " + s.HelpDesc.Render("services"),
+		s.HelpKey.Render(":alerts") + "  " + s.HelpDesc.Render("team alerts"),
+		s.HelpKey.Render(":metrics") + " " + s.HelpDesc.Render("of a service"),
 		s.HelpKey.Render(":deploy") + "  " + s.HelpDesc.Render("deployments"),
 		s.HelpKey.Render(":pods") + "    " + s.HelpDesc.Render("pods [filter]"),
 		s.HelpKey.Render(":events") + "  " + s.HelpDesc.Render("team events"),
@@ -208,4 +222,19 @@ func (m *Model) helpKey(msg tea.KeyPressMsg) {
 	case key.Matches(msg, t.PageUp):
 		m.helpTop = max(0, m.helpTop-max(1, m.height-4))
 	}
+}
+
+func stale(has bool, since func() time.Time) time.Time {
+	if !has {
+		return time.Time{}
+	}
+	return since()
+}
+
+// compactStates shortens "kube ● live  prom ⚠ STALE 1m" to "kube●  prom⚠1m" for narrow
+// terminals: the symbol and the age carry the meaning.
+func compactStates(s string) string {
+	r := strings.NewReplacer(" ● live (some forbidden)", "●", " ● live", "●", " ◌ connecting", "◌", " ◌ loading", "◌",
+		" ⚠ STALE ", "⚠", " – off", "–", " ✕ no client", "✕")
+	return r.Replace(s)
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/loki"
 	"github.com/vigie-dev/vigie/views"
 )
 
@@ -170,4 +171,33 @@ func TestLiveLogs(t *testing.T) {
 	tm.waitFor(10*time.Second, "logs · pod/fraud-worker-")
 	tm.send(press("P"))
 	tm.waitFor(30*time.Second, "(previous)", "previous instances", "panic: runtime error", "exit status 2")
+}
+
+// With a Loki in the context, the logs screen reads it: history and live lines of the
+// workload through the platform's Loki (lokifake fed by the simulator), its volume with
+// the error buckets, and a filter sent into the LogQL query.
+func TestLiveLogsThroughLoki(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	lc, err := loki.New(loki.Options{URL: env.MustGet(t, "VIGIE_STACK_LOKI_URL")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, tm := liveModel(t, env, views.Route{Screen: views.ScreenDeployments})
+	m.session.Loki = lc
+	dataFuncs(&m.env, m.session)
+	tm.waitFor(30*time.Second, "● live", "fraud-worker")
+	tm.send(press("j"), press("l")) // fraud-worker: crash-looping, its panics are errors
+	s := tm.waitFor(30*time.Second, "logs · deployment/fraud-worker", "via Loki", "panic: runtime error", "volume ")
+	if !strings.Contains(s, "errors") {
+		t.Fatalf("the volume line counts the crash's error lines:\n%s", s)
+	}
+	tm.send(press("&"))
+	for _, r := range "!goroutine" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	s = tm.waitFor(30*time.Second, "&!goroutine", "panic: runtime error")
+	if strings.Contains(s, "goroutine 1 [running]") {
+		t.Fatalf("the excluded lines are gone, also from Loki's history:\n%s", s)
+	}
 }

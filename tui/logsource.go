@@ -3,16 +3,156 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/views"
 )
 
-// logSource returns the log feed of a session: Kubernetes pod logs through its client.
+// logSource returns the log feed of a session: Loki when the context has one (history
+// and a live tail, scoped to the team's namespaces), else Kubernetes pod logs. The
+// previous instance of a crashed container only exists in Kubernetes.
 func logSource(s Session) func(context.Context, views.LogQuery) (<-chan sources.LogBatch, error) {
+	kubeLogs := kubeLogSource(s)
+	if s.Loki == nil {
+		return kubeLogs
+	}
+	lc, namespaces := s.Loki, s.Namespaces
+	return func(ctx context.Context, q views.LogQuery) (<-chan sources.LogBatch, error) {
+		if q.Previous && kubeLogs != nil {
+			return kubeLogs(ctx, q)
+		}
+		if !slices.Contains(namespaces, q.Namespace) {
+			return nil, fmt.Errorf("logs: namespace %q is not the team's", q.Namespace)
+		}
+		ms, err := lokiMatchers(q)
+		if err != nil {
+			return nil, err
+		}
+		if q.Container != "" {
+			ms = append(ms, loki.OneOf("container", q.Container))
+		}
+		sel, err := lokiQuery(ms, q)
+		if err != nil {
+			return nil, err
+		}
+		since := q.Since
+		if since <= 0 {
+			since = 15 * time.Minute
+		}
+		return lc.Tail(ctx, loki.TailRequest{Query: sel, Start: time.Now().Add(-since), Limit: 5000}), nil
+	}
+}
+
+// lokiQuery is the LogQL of a log query: the selector, then its line filters.
+func lokiQuery(ms []loki.Matcher, q views.LogQuery) (string, error) {
+	sel, err := loki.SelectorOf(ms...)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range []struct{ op, re string }{{loki.MatchesRegexp, q.Include}, {loki.NotMatchRegexp, q.Exclude}} {
+		if f.re == "" {
+			continue
+		}
+		stage, err := loki.LineFilter(f.op, smartCase(f.re))
+		if err != nil {
+			return "", err
+		}
+		sel += " " + stage
+	}
+	return sel, nil
+}
+
+// smartCase matches any case when the pattern has no capital, as the screen does.
+func smartCase(re string) string {
+	if re == strings.ToLower(re) {
+		return "(?i)" + re
+	}
+	return re
+}
+
+// lokiMatchers selects the lines of a log query (namespace, then pod or app).
+func lokiMatchers(q views.LogQuery) ([]loki.Matcher, error) {
+	ms := []loki.Matcher{loki.OneOf("namespace", q.Namespace)}
+	switch {
+	case q.Pod != "":
+		ms = append(ms, loki.OneOf("pod", q.Pod))
+	case q.App != "":
+		ms = append(ms, loki.OneOf("app", q.App))
+	default:
+		return nil, errors.New("logs: no pod or app to select")
+	}
+	return ms, nil
+}
+
+// errorLines is the line filter of the volume's error buckets.
+const errorLines = `(?i)(level[=:"]+ *"?(error|fatal|critical)|^(error|panic|fatal)\b)`
+
+// logVolume counts a query's lines per step on Loki, and those that look like errors.
+func logVolume(s Session) func(context.Context, views.LogQuery, time.Time, time.Time, time.Duration) ([]views.VolumeBucket, error) {
+	if s.Loki == nil {
+		return nil
+	}
+	lc := s.Loki
+	return func(ctx context.Context, q views.LogQuery, start, end time.Time, step time.Duration) ([]views.VolumeBucket, error) {
+		ms, err := lokiMatchers(q)
+		if err != nil {
+			return nil, err
+		}
+		sel, err := lokiQuery(ms, q)
+		if err != nil {
+			return nil, err
+		}
+		errStage, err := loki.LineFilter(loki.MatchesRegexp, errorLines)
+		if err != nil {
+			return nil, err
+		}
+		w := prom.FormatDuration(step)
+		n := int(end.Sub(start)/step) + 1
+		// count puts each point in the step it falls in (Loki may align steps to the
+		// step's multiples rather than to start).
+		count := func(query string) ([]float64, error) {
+			res, err := lc.QueryRange(ctx, loki.QueryRangeRequest{Query: query, Start: start, End: end, Step: step})
+			if err != nil {
+				return nil, err
+			}
+			out := make([]float64, n)
+			for _, se := range res.Matrix {
+				for _, p := range se.Points {
+					i := int((p.At.Sub(start) + step/2) / step)
+					if i >= 0 && i < n {
+						out[i] += p.Value
+					}
+				}
+			}
+			return out, nil
+		}
+		lines, err := count("sum(count_over_time(" + sel + " [" + w + "]))")
+		if err != nil {
+			return nil, err
+		}
+		errs, err := count("sum(count_over_time(" + sel + " " + errStage + " [" + w + "]))")
+		if err != nil {
+			return nil, err
+		}
+		out := make([]views.VolumeBucket, n)
+		for i := range out {
+			out[i] = views.VolumeBucket{At: start.Add(time.Duration(i) * step), Lines: lines[i], Errors: errs[i]}
+		}
+		return out, nil
+	}
+}
+
+// kubeLogSource follows pod logs through the Kubernetes API.
+func kubeLogSource(s Session) func(context.Context, views.LogQuery) (<-chan sources.LogBatch, error) {
 	if s.Kube == nil {
 		return nil
 	}

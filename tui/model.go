@@ -15,13 +15,20 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/alerts"
+	"github.com/vigie-dev/vigie/views/home"
 	"github.com/vigie-dev/vigie/views/logs"
+	"github.com/vigie-dev/vigie/views/metrics"
 	"github.com/vigie-dev/vigie/views/workloads"
 )
 
@@ -35,6 +42,9 @@ type Session struct {
 	Selector    string
 	Kube        kubernetes.Interface // nil when no client could be built (KubeErr says why)
 	KubeErr     error
+	Prom        promv1.API           // nil when the context has no Prometheus
+	Alerts      *alertmanager.Client // nil when the context has no Alertmanager
+	Loki        *loki.Client         // nil when the context has no Loki: pod logs then
 }
 
 // Options build a Model. The zero value of every optional field is usable.
@@ -51,9 +61,11 @@ type Options struct {
 	UserTheme *themes.Palette // a theme file's palette; wins over Theme
 	Start     views.Route     // first screen; zero = deployments
 
-	Now   func() time.Time
-	Log   *slog.Logger
-	Watch kube.WatchOptions
+	Now        func() time.Time
+	Log        *slog.Logger
+	Watch      kube.WatchOptions
+	PromPoll   prom.PollOptions
+	AlertsPoll alertmanager.PollOptions
 	// Source starts the workloads feed of a session; nil = kube.Watch over the session's
 	// scope with its client. Tests and recorded bundles give their own.
 	Source func(ctx context.Context, s Session) (<-chan kube.Snapshot, error)
@@ -82,6 +94,15 @@ type Model struct {
 	watchCh <-chan kube.Snapshot
 	last    *kube.Snapshot
 
+	// the monitoring pollers of the session
+	promGen, amGen       uint64
+	promCancel, amCancel context.CancelFunc
+	promCh               <-chan prom.Snapshot
+	amCh                 <-chan alertmanager.Snapshot
+	promServices         []string
+	lastProm             *prom.Snapshot
+	lastAlerts           *alertmanager.Snapshot
+
 	width, height int
 
 	flash      views.Flash
@@ -104,14 +125,15 @@ func New(o Options) *Model {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.Start.Screen == "" {
-		o.Start.Screen = views.ScreenDeployments
+		o.Start.Screen = views.ScreenHome
 	}
 	m := &Model{opts: o, session: o.Session, dark: true, profile: colorprofile.TrueColor}
 	keys := o.Keys
 	m.keys = &keys
 	m.styles = &themes.Styles{}
 	m.applyTheme()
-	m.env = views.Env{Styles: m.styles, Keys: m.keys, Now: o.Now, Logs: logSource(o.Session)}
+	m.env = views.Env{Styles: m.styles, Keys: m.keys, Now: o.Now}
+	dataFuncs(&m.env, o.Session)
 	m.prompt = newPalette()
 	m.helpWidget = help.New()
 	m.view = m.open(o.Start)
@@ -136,19 +158,42 @@ func (m *Model) applyTheme() {
 }
 
 func (m *Model) open(r views.Route) views.View {
-	if r.Screen == views.ScreenLogs {
-		return logs.New(m.env, r, logs.Options{Selector: m.selectorOf(r)})
+	var v views.View
+	switch r.Screen {
+	case views.ScreenLogs:
+		v = logs.New(m.env, r, logs.Options{Selector: m.selectorOf(r)})
+	case views.ScreenHome:
+		v = home.New(m.env, r)
+	case views.ScreenMetrics:
+		v = metrics.New(m.env, r)
+	case views.ScreenAlerts:
+		v = alerts.New(m.env, r)
+	default:
+		var ok bool
+		if v, ok = workloads.New(m.env, r, nil); !ok {
+			v, _ = workloads.New(m.env, views.Route{Screen: views.ScreenDeployments}, nil)
+		}
 	}
-	if v, ok := workloads.New(m.env, r, m.last); ok {
-		return v
+	return m.feed(v)
+}
+
+// feed gives a view the newest data of every source, so it draws at once.
+func (m *Model) feed(v views.View) views.View {
+	if m.last != nil {
+		v, _ = v.Update(views.KubeSnapshot{Gen: m.gen, Snap: *m.last})
 	}
-	v, _ := workloads.New(m.env, views.Route{Screen: views.ScreenDeployments}, m.last)
+	if m.lastProm != nil {
+		v, _ = v.Update(views.PromSnapshot{Gen: m.promGen, Snap: *m.lastProm})
+	}
+	if m.lastAlerts != nil {
+		v, _ = v.Update(views.AlertsSnapshot{Gen: m.amGen, Snap: *m.lastAlerts})
+	}
 	return v
 }
 
 // Init starts the watch, asks the terminal for its background and starts the clock.
 func (m *Model) Init() tea.Cmd {
-	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.startWatch(), enter(m.view)}
+	cmds := []tea.Cmd{tea.RequestBackgroundColor, m.startWatch(), m.startAlertsPoll(), enter(m.view)}
 	if !m.opts.NoTick {
 		cmds = append(cmds, tick())
 	}
@@ -218,11 +263,12 @@ func next(gen uint64, ch <-chan kube.Snapshot) tea.Cmd {
 	}
 }
 
-// Close stops the watch.
+// Close stops the watch and the pollers.
 func (m *Model) Close() {
 	if m.cancel != nil {
 		m.cancel()
 	}
+	m.stopMonitoring()
 }
 
 // Update routes a message.
@@ -265,7 +311,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.last = &snap
 		v, cmd := m.view.Update(msg)
 		m.view = v
-		return m, tea.Batch(cmd, m.rearm())
+		return m, tea.Batch(cmd, m.rearm(), m.servicesChanged())
 	case views.Navigate:
 		return m, m.push(m.open(msg.Route))
 	case views.Flash:
@@ -296,6 +342,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg:
 		return m, m.key(msg)
+	}
+	if cmd, ok := m.monitoringUpdate(msg); ok {
+		return m, cmd
 	}
 	v, cmd := m.view.Update(msg)
 	m.view = v
@@ -357,9 +406,7 @@ func (m *Model) back() (bool, tea.Cmd) {
 	leave(m.view)
 	m.view = m.history[len(m.history)-1]
 	m.history = m.history[:len(m.history)-1]
-	if m.last != nil {
-		m.view, _ = m.view.Update(views.KubeSnapshot{Gen: m.gen, Snap: *m.last})
-	}
+	m.view = m.feed(m.view)
 	return true, enter(m.view)
 }
 

@@ -87,11 +87,18 @@ func ready(t *testing.T, start views.Route) *Model {
 	return m
 }
 
-func TestOpensOnDeploymentsAndNavigatesToPodsAndBack(t *testing.T) {
+func TestOpensOnHome(t *testing.T) {
 	m := ready(t, views.Route{})
-	if got := m.view.Route().Screen; got != views.ScreenDeployments {
-		t.Fatalf("start screen %q, want deployments", got)
+	if got := m.view.Route().Screen; got != views.ScreenHome {
+		t.Fatalf("start screen %q, want the team home", got)
 	}
+	if s := screen(m); !strings.Contains(s, "services of the team [3]") || !strings.Contains(s, "fraud-worker") {
+		t.Fatalf("home lists the team's services from its deployments:\n%s", s)
+	}
+}
+
+func TestNavigatesFromDeploymentsToPodsAndBack(t *testing.T) {
+	m := ready(t, views.Route{Screen: views.ScreenDeployments})
 	drive(t, m, press("j"), press("enter")) // fraud-worker (sorted by name), then its pods
 	r := m.view.Route()
 	if r.Screen != views.ScreenPods || r.Name != "fraud-worker" {

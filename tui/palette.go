@@ -24,6 +24,9 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{name: "home", aliases: []string{"h", "services", "svc"}, arg: "filter", help: "the team's services"},
+		{name: "alerts", aliases: []string{"alert", "al"}, arg: "filter", help: "the team's alerts"},
+		{name: "metrics", aliases: []string{"m", "graph"}, arg: "service", help: "metrics of a service"},
 		{name: "deploy", aliases: []string{"deployments", "deployment", "dp"}, arg: "filter", help: "deployments [filter]"},
 		{name: "pods", aliases: []string{"pod", "po"}, arg: "filter", help: "pods [filter | -l selector]"},
 		{name: "events", aliases: []string{"event", "ev"}, arg: "filter", help: "events of the team"},
@@ -149,7 +152,7 @@ func (p *palette) render(s *themes.Styles, w int) []string {
 
 // completions are the values the palette completes arguments from.
 func (m *Model) completions() map[string][]string {
-	return map[string][]string{"team": m.opts.Teams, "context": m.opts.Contexts}
+	return map[string][]string{"team": m.opts.Teams, "context": m.opts.Contexts, "service": ServiceNames(m.last)}
 }
 
 // paletteKey handles a key while the palette is open.
@@ -197,9 +200,16 @@ func (m *Model) run(line string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("unknown command %q: try pods, deploy, events, team, ctx, q", word)
 	}
 	switch c.name {
-	case "deploy", "pods", "events":
-		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents}[c.name]
+	case "deploy", "pods", "events", "home", "alerts":
+		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents,
+			"home": views.ScreenHome, "alerts": views.ScreenAlerts}[c.name]
 		r := views.Route{Screen: screen, Filter: arg}
+		return func() tea.Msg { return views.Navigate{Route: r} }, nil
+	case "metrics":
+		if arg == "" {
+			return nil, fmt.Errorf("metrics: of which service? (%s)", strings.Join(ServiceNames(m.last), ", "))
+		}
+		r := views.Route{Screen: views.ScreenMetrics, Name: arg}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
 	case "team":
 		if arg == "" {

@@ -34,8 +34,10 @@ func TestGoldenScreens(t *testing.T) {
 	}{
 		{"pods-80x24", views.Route{Screen: views.ScreenPods}, 80, 24, nil, "CrashLoopBackOff"},
 		{"pods-120x40", views.Route{Screen: views.ScreenPods}, 120, 40, nil, "CrashLoopBackOff"},
-		{"deployments-80x24", views.Route{}, 80, 24, nil, "fraud-worker"},
-		{"deployments-120x40", views.Route{}, 120, 40, nil, "fraud-worker"},
+		{"deployments-80x24", views.Route{Screen: views.ScreenDeployments}, 80, 24, nil, "fraud-worker"},
+		{"deployments-120x40", views.Route{Screen: views.ScreenDeployments}, 120, 40, nil, "fraud-worker"},
+		{"home-80x24", views.Route{}, 80, 24, nil, "fraud-worker"},
+		{"home-120x40", views.Route{}, 120, 40, nil, "fraud-worker"},
 		{"events-80x24", views.Route{Screen: views.ScreenEvents}, 80, 24, nil, "BackOff"},
 		{"describe-120x40", views.Route{Screen: views.ScreenPods}, 120, 40, []string{"/", "f", "r", "a", "enter", "d"}, "Restart Count"},
 		{"help-80x24", views.Route{Screen: views.ScreenPods}, 80, 24, []string{"?"}, "Navigation"},

@@ -42,8 +42,10 @@ func (m *Model) switched(msg switchedMsg) tea.Cmd {
 		m.cancel()
 	}
 	leave(m.view)
+	m.stopMonitoring()
 	m.session = msg.session
-	m.env.Logs = logSource(m.session)
+	dataFuncs(&m.env, m.session)
+	m.promServices, m.lastProm = nil, nil
 	m.opts.Log.Info("switched", "context", m.session.Context, "team", m.session.Team)
 	screen := m.view.Route().Screen
 	if screen == views.ScreenDescribe || screen == views.ScreenYAML || screen == views.ScreenLogs {
@@ -52,5 +54,5 @@ func (m *Model) switched(msg switchedMsg) tea.Cmd {
 	m.history = nil
 	watch := m.startWatch()
 	m.view = m.open(views.Route{Screen: screen})
-	return tea.Batch(watch, enter(m.view), m.setFlash(views.Flash{Text: "now on " + msg.what}))
+	return tea.Batch(watch, m.startAlertsPoll(), enter(m.view), m.setFlash(views.Flash{Text: "now on " + msg.what}))
 }

@@ -66,6 +66,11 @@ type Env struct {
 	// Logs opens a log feed (Kubernetes pod logs, or Loki when configured). It is called
 	// from a command, never from Update; nil when no source can serve logs.
 	Logs func(ctx context.Context, q LogQuery) (<-chan sources.LogBatch, error)
+	// LogsVia names where Logs reads from ("Loki", "pod logs"), shown on the logs screen.
+	LogsVia string
+	// LogVolume counts the lines of a log query per step (Loki count_over_time); nil when
+	// the log source cannot.
+	LogVolume func(ctx context.Context, q LogQuery, start, end time.Time, step time.Duration) ([]VolumeBucket, error)
 	// RingSize is the number of log lines a logs screen keeps (0 = 100,000).
 	RingSize int
 
@@ -100,11 +105,22 @@ type AlertsSnapshot struct {
 type LogQuery struct {
 	Namespace string
 	Pod       string
-	Selector  string
+	Selector  string // the pods' label selector (Kubernetes)
+	App       string // the workload's name, Loki's app label
 	Container string
 	Since     time.Duration
 	Previous  bool
 	Follow    bool
+	// Include and Exclude are line filters (regexps) the source applies when it can
+	// (Loki: in the LogQL query, so the history is filtered too, not only the ring).
+	Include, Exclude string
+}
+
+// VolumeBucket is the count of log lines in one step of a window, and of those that look
+// like errors.
+type VolumeBucket struct {
+	At            time.Time
+	Lines, Errors float64
 }
 
 // Lifecycle is implemented by views that hold a subscription: the root calls Enter when

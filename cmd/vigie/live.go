@@ -14,7 +14,10 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/vigie-dev/vigie/internal/config"
+	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/tui"
 	"github.com/vigie-dev/vigie/views"
 )
@@ -22,6 +25,7 @@ import (
 // startScreens are the values of --command, with their aliases.
 func startScreens() map[string]string {
 	return map[string]string{
+		"home": views.ScreenHome, "alerts": views.ScreenAlerts,
 		"deploy": views.ScreenDeployments, "deployments": views.ScreenDeployments, "dp": views.ScreenDeployments,
 		"pods": views.ScreenPods, "pod": views.ScreenPods, "po": views.ScreenPods,
 		"events": views.ScreenEvents, "ev": views.ScreenEvents,
@@ -32,7 +36,7 @@ func startScreens() map[string]string {
 func startRoute(command string) (views.Route, error) {
 	word, filter, _ := strings.Cut(strings.TrimSpace(command), " ")
 	if word == "" {
-		return views.Route{Screen: views.ScreenDeployments}, nil
+		return views.Route{Screen: views.ScreenHome}, nil
 	}
 	screen, ok := startScreens()[word]
 	if !ok {
@@ -132,6 +136,29 @@ func (a *app) session(res *config.Resolved) tui.Session {
 		return s
 	}
 	s.Kube = cs
+	if e := c.Prometheus; e != nil {
+		if api, err := prom.New(prom.Options{URL: e.URL.String(), BearerToken: e.BearerToken.Reveal(), Timeout: e.Timeout}); err == nil {
+			s.Prom = api
+		} else {
+			a.log.Warn("prometheus client", "err", err)
+		}
+	}
+	if e := c.Loki; e != nil {
+		lc, err := loki.New(loki.Options{URL: e.URL.String(), Tenant: e.Tenant, BearerToken: e.BearerToken.Reveal(),
+			Username: e.Username, Password: e.Password.Reveal(), Timeout: e.Timeout})
+		if err == nil {
+			s.Loki = lc
+		} else {
+			a.log.Warn("loki client", "err", err)
+		}
+	}
+	if e := c.Alertmanager; e != nil {
+		if am, err := alertmanager.New(alertmanager.Options{URL: e.URL.String(), BearerToken: e.BearerToken.Reveal(), Timeout: e.Timeout}); err == nil {
+			s.Alerts = am
+		} else {
+			a.log.Warn("alertmanager client", "err", err)
+		}
+	}
 	return s
 }
 

@@ -139,14 +139,14 @@ func newRootCmd(a *app) *cobra.Command {
 	f.StringVar(&a.flags.team, "team", "", "team to scope to instead of the context's team ($VIGIE_TEAM)")
 	f.BoolVar(&a.flags.readOnly, "read-only", false, "disable every action ($VIGIE_READ_ONLY); can only make a context stricter, never writable")
 	f.StringVar(&a.flags.logFile, "log-file", "", "append JSON logs to this file ($VIGIE_LOG_FILE; default: no logs)")
-	root.Flags().StringVarP(&a.flags.command, "command", "c", "", "screen to open on: deploy, pods, events, optionally with a filter (\"pods checkout\", \"pods -l app=ledger\")")
+	root.Flags().StringVarP(&a.flags.command, "command", "c", "", "screen to open on: home (default), alerts, deploy, pods, events, optionally with a filter (\"pods checkout\", \"pods -l app=ledger\")")
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 	_ = root.MarkPersistentFlagFilename("kubeconfig")
 	_ = root.MarkPersistentFlagFilename("log-file")
 	_ = root.RegisterFlagCompletionFunc("context", a.completeContexts)
 	_ = root.RegisterFlagCompletionFunc("team", a.completeTeams)
 
-	root.AddCommand(newConfigCmd(a), newDoctorCmd(a))
+	root.AddCommand(newConfigCmd(a), newDoctorCmd(a), newServeCmd(a))
 	root.InitDefaultCompletionCmd()
 	markUsageErrors(root)
 	return root

@@ -50,7 +50,7 @@ const (
 func columns() []table.Column {
 	return []table.Column{
 		colService:   {Title: "Service", Min: 10, Max: 32, Flex: true},
-		colHealth:    {Title: "Health", Min: 8},
+		colHealth:    {Title: "Health", Min: 8, Desc: true},
 		colRate:      {Title: "Rate", Min: 7, Right: true, Desc: true},
 		colRateSpark: {Title: "", Min: 10, Max: 10, Priority: 3},
 		colErrors:    {Title: "Errors", Min: 6, Right: true, Desc: true},
@@ -404,7 +404,7 @@ func (v *View) rows() {
 		word, tone, rank := v.health(n, d, sig)
 		cells := make([]table.Cell, colPods+1)
 		cells[colService] = table.Text(termtext.Line(n))
-		cells[colHealth] = table.Cell{Text: word, Tone: tone, Num: -rank, HasNum: true}
+		cells[colHealth] = table.Cell{Text: word, Tone: tone, Num: rank, HasNum: true}
 		reading := func(s prom.Signal, u chart.Unit) table.Cell {
 			if sig == nil {
 				return table.Text("–")

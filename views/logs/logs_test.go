@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -70,7 +71,7 @@ func TestRingKeepsTheNewestAndCountsWhatFellOut(t *testing.T) {
 	}
 	feed(v, sources.LogBatch{Live: true, Dropped: 7})
 	s := screen(v, 200, 10)
-	for _, want := range []string{"250 received", "100 shown", "dropped: 150 by vigie's ring, 7 by the server", "line 249"} {
+	for _, want := range []string{"250 received", "100 shown", "dropped: 150 ring, 7 server", "line 249"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("status lacks %q:\n%s", want, s)
 		}
@@ -242,4 +243,53 @@ func TestRenderAnySize(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestLokiFilterIsPushedDownAndVolumeShown(t *testing.T) {
+	v := newView(t, 0)
+	var asked []views.LogQuery
+	v.env.LogsVia = "Loki"
+	v.env.Logs = func(_ context.Context, q views.LogQuery) (<-chan sources.LogBatch, error) {
+		asked = append(asked, q)
+		return make(chan sources.LogBatch), nil
+	}
+	v.env.LogVolume = func(_ context.Context, q views.LogQuery, start, end time.Time, step time.Duration) ([]views.VolumeBucket, error) {
+		return []views.VolumeBucket{{At: start, Lines: 10}, {At: start.Add(step), Lines: 40, Errors: 3}, {At: end, Lines: 20}}, nil
+	}
+	v.Render(100, 20)
+	runAll(v, v.Enter())
+	feed(v, sources.LogBatch{Live: true, Records: recs(0, 5, func(i int) string { return fmt.Sprintf("GET /healthz %d", i) })})
+	s := screen(v, 100, 20)
+	if !strings.Contains(s, "via Loki") || !strings.Contains(s, "volume ") || !strings.Contains(s, "70 lines, 3 errors") {
+		t.Fatalf("the Loki status and volume line:\n%s", s)
+	}
+	v.Update(press("&"))
+	typeIn(v, "!healthz")
+	_, cmd := v.Update(press("enter"))
+	runAll(v, cmd)
+	if len(asked) != 2 || asked[1].Exclude != "(?i)healthz" || asked[1].App != "checkout" {
+		t.Fatalf("the filter is sent to Loki with a new query: %+v", asked)
+	}
+	if v.ring.received != 0 {
+		t.Fatal("a new query starts a new ring")
+	}
+}
+
+// runAll runs a command and the commands of a batch, feeding their messages back (not
+// the ones that wait on a feed).
+func runAll(v *View, cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			runAll(v, c)
+		}
+		return
+	}
+	if _, ok := msg.(feedStarted); ok {
+		return // reading the feed would block: the test feeds batches itself
+	}
+	v.Update(msg)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/vigie-dev/vigie/internal/termtext"
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/themes"
+	"github.com/vigie-dev/vigie/views/chart"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -20,6 +21,9 @@ func (v *View) Render(width, height int) string {
 	s := v.env.Styles
 	v.width = width
 	out := []string{v.status(s, width)}
+	if len(v.volume) > 0 && height > 6 {
+		out = append(out, v.volumeLine(s, width))
+	}
 	if v.promptKind != 0 {
 		v.prompt.SetWidth(max(1, width-2))
 		out = append(out, table.Fit(v.prompt.View(), width))
@@ -39,6 +43,9 @@ func (v *View) Render(width, height int) string {
 
 func (v *View) status(s *themes.Styles, w int) string {
 	var parts []string // the title is in the breadcrumb above
+	if v.env.LogsVia != "" {
+		parts = append(parts, s.Muted.Render("via "+v.env.LogsVia))
+	}
 	switch {
 	case v.route.Previous:
 		parts = append(parts, s.Muted.Render("previous instances"))
@@ -51,7 +58,7 @@ func (v *View) status(s *themes.Styles, w int) string {
 	default:
 		parts = append(parts, s.Muted.Render("◌ connecting"))
 	}
-	counts := fmt.Sprintf("%s received · %s shown · dropped: %s by vigie's ring, %s by the server",
+	counts := fmt.Sprintf("%s received · %s shown · dropped: %s ring, %s server",
 		count(v.ring.received), count(uint64(len(v.shown))), count(v.ring.evicted()), count(v.srvDrp))
 	st := s.Muted
 	if v.ring.evicted() > 0 || v.srvDrp > 0 {
@@ -254,4 +261,45 @@ func clip(lines []string, h int) []string {
 		return lines[:h]
 	}
 	return lines
+}
+
+// volumeLine draws the lines per step over the window, buckets with errors in the
+// danger colour.
+func (v *View) volumeLine(s *themes.Styles, w int) string {
+	label := "volume "
+	total, errs := 0.0, 0.0
+	for _, bk := range v.volume {
+		total, errs = total+bk.Lines, errs+bk.Errors
+	}
+	suffix := fmt.Sprintf(" %s lines", count(uint64(total)))
+	errText := ""
+	if errs > 0 {
+		errText = fmt.Sprintf(", %s errors", count(uint64(errs)))
+	}
+	cells := max(1, min(len(v.volume), w-len(label)-len(suffix)-len(errText)))
+	lines := make([]float64, len(v.volume))
+	for i, b := range v.volume {
+		lines[i] = b.Lines
+	}
+	spark := []rune(chart.Sparkline(lines, cells))
+	var b strings.Builder
+	b.WriteString(s.Muted.Render(label))
+	n := len(v.volume)
+	for i, r := range spark {
+		from, to := i*n/len(spark), max(i*n/len(spark)+1, (i+1)*n/len(spark))
+		errs := 0.0
+		for _, bk := range v.volume[min(from, n):min(to, n)] {
+			errs += bk.Errors
+		}
+		if errs > 0 {
+			b.WriteString(s.Danger.Render(string(r)))
+		} else {
+			b.WriteString(s.Info.Render(string(r)))
+		}
+	}
+	b.WriteString(s.Muted.Render(suffix))
+	if errText != "" {
+		b.WriteString(s.Danger.Render(errText))
+	}
+	return table.Fit(b.String(), w)
 }

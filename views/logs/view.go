@@ -58,6 +58,9 @@ type View struct {
 	// to a match, so that the lines before it are in view too).
 	recenter bool
 
+	volume    []views.VolumeBucket // lines per step over the window (Loki)
+	volumeErr string
+
 	prompt     textinput.Model
 	promptKind byte // 0 none, '/' search, '&' filter
 	search     *regexp.Regexp
@@ -119,13 +122,43 @@ func (v *View) Enter() tea.Cmd {
 	if v.route.Kind == "Pod" {
 		q.Pod = v.route.Name
 	} else {
-		q.Selector = v.opts.Selector
+		q.Selector, q.App = v.opts.Selector, v.route.Name
 	}
-	return func() tea.Msg {
+	if !v.route.From.IsZero() {
+		q.Since = max(q.Since, v.env.Now().Sub(v.route.From))
+	}
+	if v.pushDown() { // Loki filters the history too, not only what the ring holds
+		if v.include != nil {
+			q.Include = v.include.String()
+		}
+		if v.exclude != nil {
+			q.Exclude = v.exclude.String()
+		}
+	}
+	feed := func() tea.Msg {
 		ch, err := open(ctx, q)
 		return feedStarted{gen: gen, ch: ch, err: err}
 	}
+	if vol := v.env.LogVolume; vol != nil && !q.Previous {
+		now := v.env.Now()
+		step := max(time.Second, (q.Since / time.Duration(max(20, v.width-20))).Round(time.Second))
+		return tea.Batch(feed, func() tea.Msg {
+			b, err := vol(ctx, q, now.Add(-q.Since), now, step)
+			return volumeMsg{gen: gen, buckets: b, err: err}
+		})
+	}
+	return feed
 }
+
+type volumeMsg struct {
+	gen     uint64
+	buckets []views.VolumeBucket
+	err     error
+}
+
+// pushDown reports whether the filter is applied by the source (Loki) rather than only
+// on the ring.
+func (v *View) pushDown() bool { return v.env.LogsVia == "Loki" && !v.route.Previous }
 
 // Leave stops the feed; its late messages are dropped by generation.
 func (v *View) Leave() {
@@ -196,6 +229,14 @@ func (v *View) Update(msg tea.Msg) (views.View, tea.Cmd) {
 	case feedEnded:
 		if msg.gen == v.gen {
 			v.ended = true
+		}
+		return v, nil
+	case volumeMsg:
+		if msg.gen == v.gen {
+			v.volume, v.volumeErr = msg.buckets, ""
+			if msg.err != nil {
+				v.volumeErr = msg.err.Error()
+			}
 		}
 		return v, nil
 	case saved:
@@ -411,6 +452,11 @@ func (v *View) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		if kind == '&' {
 			if err := v.setFilter(text); err != nil {
 				return views.FlashCmd(views.FlashError, "filter: "+err.Error())
+			}
+			if v.pushDown() { // ask Loki again, filtered: history beyond the ring too
+				v.ring = newRing(v.env.RingSize)
+				v.shown, v.cursor, v.top, v.follow = nil, 0, 0, true
+				return v.Enter()
 			}
 			return nil
 		}

@@ -172,11 +172,11 @@ func (m *Model) sort() {
 	col, desc := m.sortCol, m.sortDesc
 	slices.SortStableFunc(m.view, func(a, b int) int {
 		c := compareCells(cellOf(m.rows[a], col), cellOf(m.rows[b], col))
-		if c == 0 {
-			c = naturalCompare(m.rows[a].ID, m.rows[b].ID)
-		}
 		if desc {
-			return -c
+			c = -c
+		}
+		if c == 0 { // ties always read in name order
+			c = naturalCompare(m.rows[a].ID, m.rows[b].ID)
 		}
 		return c
 	})

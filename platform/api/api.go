@@ -1,0 +1,234 @@
+// Package api holds the wire types of the platform API (`vigie serve`), shared by the
+// server (platform/...) and its Go client (sources/platform), and the OpenAPI document
+// that describes them. It holds types only: no I/O, no server code.
+package api
+
+import (
+	_ "embed"
+	"time"
+)
+
+// OpenAPI is the OpenAPI 3.0 description of every endpoint the server registers.
+//
+//go:embed openapi.yaml
+var OpenAPI []byte
+
+// Error codes carried in ErrorBody.Code. Clients branch on the code, never on the message.
+const (
+	CodeUnauthenticated = "unauthenticated"      // 401: no token, unknown, expired or revoked token
+	CodeForbidden       = "forbidden"            // 403: policy denies the action
+	CodeReadOnly        = "read_only"            // 403: a read-only (review) token asked for a write
+	CodeInvalid         = "invalid"              // 400: malformed body or bad field values
+	CodeReasonRequired  = "reason_required"      // 422: the policy needs a longer reason
+	CodeLimit           = "limit"                // 422: a parameter is outside the policy's bounds
+	CodeNotFound        = "not_found"            // 404: the target does not exist
+	CodeConflict        = "conflict"             // 409: the target changed since the caller saw it
+	CodeIdempotency     = "idempotency_conflict" // 409: key reused for another request, or still running
+	CodeActionFailed    = "action_failed"        // 502: the cluster refused or failed the change
+	CodeTimeout         = "timeout"              // 504: the action did not finish before its deadline
+	CodeUnavailable     = "unavailable"          // 503: the store is unreachable
+	CodeInternal        = "internal"             // 500
+)
+
+// ErrorResponse is the body of every non-2xx answer: {"error":{"code","message","details"}}.
+type ErrorResponse struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody says what went wrong. Message is written for a human; Details carries
+// machine-readable context such as the field that failed validation or the audit id.
+type ErrorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Details map[string]string `json:"details,omitempty"`
+}
+
+// Role is what a user may do in one team. Roles are ordered only by the policy file:
+// the server grants nothing by rank.
+type Role string
+
+const (
+	RoleMember Role = "member"
+	RoleOncall Role = "oncall"
+	RoleLead   Role = "lead"
+	RoleAdmin  Role = "admin"
+)
+
+// Roles lists the valid roles.
+func Roles() []Role { return []Role{RoleMember, RoleOncall, RoleLead, RoleAdmin} }
+
+// Environment classes of namespaces; the policy is written per class.
+const (
+	EnvProduction = "production"
+	EnvStaging    = "staging"
+	EnvDev        = "dev"
+)
+
+// Environments lists the valid environment classes.
+func Environments() []string { return []string{EnvProduction, EnvStaging, EnvDev} }
+
+// Membership is one team a user belongs to, with the user's role in it.
+type Membership struct {
+	Team string `json:"team"`
+	Role Role   `json:"role"`
+}
+
+// Me answers GET /v1/me: who the token belongs to.
+type Me struct {
+	User      string       `json:"user"`
+	Teams     []Membership `json:"teams"`
+	ReadOnly  bool         `json:"readOnly"`
+	TokenID   string       `json:"tokenId"`
+	ExpiresAt *time.Time   `json:"expiresAt,omitempty"`
+}
+
+// Namespace is one namespace of a team and its environment class.
+type Namespace struct {
+	Name        string `json:"name"`
+	Environment string `json:"environment"`
+}
+
+// Team is the scope of one team, as vigie uses it: its namespaces, label selector and
+// services. Secrets (database DSNs and the like) are never part of it.
+type Team struct {
+	Name       string      `json:"name"`
+	Role       Role        `json:"role"` // the caller's role in this team
+	Namespaces []Namespace `json:"namespaces"`
+	Selector   string      `json:"selector,omitempty"`
+	Services   []string    `json:"services,omitempty"`
+}
+
+// TeamsResponse answers GET /v1/teams: the caller's teams.
+type TeamsResponse struct {
+	Teams []Team `json:"teams"`
+}
+
+// ActionKind names an action.
+type ActionKind string
+
+const (
+	ActionScale   ActionKind = "scale"
+	ActionRestart ActionKind = "restart"
+)
+
+// ActionKinds lists the actions the server knows.
+func ActionKinds() []ActionKind { return []ActionKind{ActionScale, ActionRestart} }
+
+// Target is the object an action acts on: a Deployment for scale and restart.
+type Target struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+}
+
+func (t Target) String() string { return t.Namespace + "/" + t.Name }
+
+// Params are the action's parameters; which ones are required depends on the kind.
+type Params struct {
+	Replicas *int32 `json:"replicas,omitempty"` // scale: the wanted replica count
+}
+
+// Expect is a precondition: the action is refused (409) when the target changed.
+type Expect struct {
+	ResourceVersion string `json:"resourceVersion,omitempty"`
+}
+
+// ActionRequest is the body of POST /v1/actions.
+type ActionRequest struct {
+	Kind           ActionKind `json:"kind"`
+	Target         Target     `json:"target"`
+	Params         Params     `json:"params"`
+	Reason         string     `json:"reason,omitempty"`
+	IdempotencyKey string     `json:"idempotencyKey,omitempty"`
+	Expect         *Expect    `json:"expect,omitempty"`
+}
+
+// Outcome statuses.
+const (
+	StatusSucceeded       = "succeeded"
+	StatusFailed          = "failed"
+	StatusDenied          = "denied"
+	StatusPendingApproval = "pending_approval"
+)
+
+// Change is one field an action changes (or, in a dry run, would change).
+type Change struct {
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+}
+
+// Outcome answers POST /v1/actions when the request was accepted: it ran (succeeded),
+// or waits for an approval (pending_approval). Refusals and failures are ErrorResponses
+// whose details carry the action and audit ids.
+type Outcome struct {
+	ID              string   `json:"id"`
+	Status          string   `json:"status"`
+	Message         string   `json:"message"`
+	AuditID         string   `json:"auditId"`
+	DryRun          bool     `json:"dryRun,omitempty"`
+	Changes         []Change `json:"changes,omitempty"`
+	ResourceVersion string   `json:"resourceVersion,omitempty"` // of the target after the action
+}
+
+// Audit record types.
+const (
+	AuditRequested = "requested" // written durably before acting
+	AuditOutcome   = "outcome"   // what happened
+	AuditDenied    = "denied"    // authentication or policy refused the request
+	AuditInvalid   = "invalid"   // the request was malformed or out of bounds
+)
+
+// AuditRecord is one link of the hash-chained audit log. Hash is the SHA-256 (hex) of the
+// record's canonical JSON without the hash itself; the canonical JSON includes PrevHash.
+type AuditRecord struct {
+	Seq       int64      `json:"seq"`
+	ID        string     `json:"id"`
+	Time      time.Time  `json:"time"`
+	Type      string     `json:"type"`
+	RequestID string     `json:"requestId,omitempty"`
+	ActionID  string     `json:"actionId,omitempty"`
+	User      string     `json:"user,omitempty"` // "" when authentication failed
+	TokenID   string     `json:"tokenId,omitempty"`
+	Team      string     `json:"team,omitempty"` // the team owning the target namespace
+	Role      Role       `json:"role,omitempty"`
+	Kind      ActionKind `json:"kind,omitempty"`
+	Target    *Target    `json:"target,omitempty"`
+	Params    *Params    `json:"params,omitempty"`
+	Reason    string     `json:"reason,omitempty"`
+	DryRun    bool       `json:"dryRun,omitempty"`
+	Status    string     `json:"status,omitempty"`
+	Code      string     `json:"code,omitempty"`
+	Message   string     `json:"message,omitempty"`
+	Changes   []Change   `json:"changes,omitempty"`
+	PrevHash  string     `json:"prevHash"`
+	Hash      string     `json:"hash,omitempty"`
+}
+
+// AuditResponse answers GET /v1/audit, newest first. Next, when set, is the "before"
+// value that returns the following page.
+type AuditResponse struct {
+	Records []AuditRecord `json:"records"`
+	Next    int64         `json:"next,omitempty"`
+}
+
+// Health answers /healthz and /readyz.
+type Health struct {
+	Status string `json:"status"`           // "ok" or "unavailable"
+	Detail string `json:"detail,omitempty"` // why not ready, without secrets
+}
+
+// ValidUserName reports whether name is an acceptable user name: lower-case letters,
+// digits, '.', '_', '@' and '-', starting and ending with a letter or digit, at most 64.
+func ValidUserName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || i == len(name)-1 || (c != '.' && c != '_' && c != '@' && c != '-')) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,267 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"unicode"
+
+	"github.com/vigie-dev/vigie/platform/actions"
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/platform/audit"
+	"github.com/vigie-dev/vigie/platform/policy"
+)
+
+const maxActionBody = 64 << 10
+
+// httpStatus is the HTTP status of an api error code.
+func httpStatus(code string) int {
+	switch code {
+	case api.CodeUnauthenticated:
+		return http.StatusUnauthorized
+	case api.CodeForbidden, api.CodeReadOnly:
+		return http.StatusForbidden
+	case api.CodeInvalid:
+		return http.StatusBadRequest
+	case api.CodeReasonRequired, api.CodeLimit:
+		return http.StatusUnprocessableEntity
+	case api.CodeNotFound:
+		return http.StatusNotFound
+	case api.CodeConflict, api.CodeIdempotency:
+		return http.StatusConflict
+	case api.CodeActionFailed:
+		return http.StatusBadGateway
+	case api.CodeTimeout:
+		return http.StatusGatewayTimeout
+	case api.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+func kindLabel(k api.ActionKind) string {
+	if slices.Contains(api.ActionKinds(), k) {
+		return string(k)
+	}
+	return "unknown"
+}
+
+// act is POST /v1/actions: authenticate → authorise against the action's own target →
+// validate → idempotency → audit "requested" (durable) → act with a deadline → audit the
+// outcome → answer. Refusals at every step are audited too.
+func (s *Server) act(x *exchange) {
+	ctx := x.r.Context()
+	body, readErr := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, maxActionBody))
+	var req api.ActionRequest
+	decodeErr := readErr
+	if decodeErr == nil {
+		decodeErr = decodeStrict(body, &req)
+	}
+	rec := api.AuditRecord{RequestID: x.id, ActionID: audit.NewID("act_")}
+	if decodeErr == nil {
+		s.describe(&rec, req)
+	}
+	x.extra = append(x.extra, "action_id", rec.ActionID)
+
+	p, err := s.authenticate(x)
+	if err != nil {
+		if isAuthFailure(err) {
+			s.refuse(x, rec, api.ErrorBody{Code: api.CodeUnauthenticated, Message: err.Error()})
+			return
+		}
+		s.authFail(x, err)
+		return
+	}
+	rec.User, rec.TokenID = p.User, p.TokenID
+	if decodeErr != nil {
+		s.refuse(x, rec, apiError(api.CodeInvalid, "request body: %v", decodeErr))
+		return
+	}
+	dryRun, err := parseBool(x.r.URL.Query().Get("dryRun"))
+	if err != nil {
+		s.refuse(x, rec, apiError(api.CodeInvalid, "dryRun: want true or false, got %q", x.r.URL.Query().Get("dryRun")))
+		return
+	}
+	rec.DryRun = dryRun
+	if !slices.Contains(api.ActionKinds(), req.Kind) {
+		s.refuse(x, rec, fieldError("kind", "unknown action %q (known: %v)", req.Kind, api.ActionKinds()))
+		return
+	}
+
+	d := s.cfg.Decide(policy.Subject{User: p.User, ReadOnly: p.ReadOnly}, req)
+	rec.Role = d.Role
+	if d.Effect == policy.Deny {
+		s.refuse(x, rec, api.ErrorBody{Code: d.Code, Message: d.Reason})
+		return
+	}
+	if e := validate(req); e != nil {
+		s.refuse(x, rec, *e)
+		return
+	}
+
+	if req.IdempotencyKey != "" && !dryRun {
+		if !s.claimKey(x, rec, p.User, req) {
+			return // answered: a replay, a conflict, or a store failure
+		}
+	}
+	if d.Effect == policy.Approval && !dryRun {
+		s.requestApproval(x, rec, req, d)
+		return
+	}
+
+	rec.Type = api.AuditRequested
+	requested, err := s.audit.Append(ctx, rec)
+	if err != nil {
+		s.log.Error("audit requested", "request_id", x.id, "err", err)
+		s.releaseKey(ctx, p.User, req)
+		x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot write the audit record, so nothing was done; retry later"))
+		return
+	}
+
+	// The action and its outcome record must complete even if the caller goes away.
+	actx := context.WithoutCancel(ctx)
+	res, actErr := s.actions.Run(actx, actions.Request{Kind: req.Kind, Target: req.Target, Replicas: replicas(req),
+		Expect: expectRV(req), DryRun: dryRun, Selector: s.cfg.Teams[d.Team].Selector})
+
+	out := rec
+	out.Type, out.ID = api.AuditOutcome, ""
+	var ae *actions.Error
+	switch {
+	case actErr == nil:
+		out.Status, out.Message, out.Changes = api.StatusSucceeded, res.Message, res.Changes
+	case errors.As(actErr, &ae):
+		out.Status, out.Code, out.Message = api.StatusFailed, ae.Code, ae.Msg
+	default:
+		out.Status, out.Code, out.Message = api.StatusFailed, api.CodeInternal, actErr.Error()
+	}
+	outcome, err := s.audit.Append(actx, out)
+	auditID := outcome.ID
+	if err != nil {
+		s.log.Error("audit outcome: the action ran but its outcome is not recorded", "request_id", x.id, "action_id", rec.ActionID, "err", err)
+		auditID = requested.ID
+	}
+
+	var status int
+	var answer any
+	metric := out.Status
+	if actErr == nil {
+		status = http.StatusOK
+		answer = api.Outcome{ID: rec.ActionID, Status: api.StatusSucceeded, Message: res.Message, AuditID: auditID,
+			DryRun: dryRun, Changes: res.Changes, ResourceVersion: res.ResourceVersion}
+		if dryRun {
+			metric = "dry_run"
+		}
+	} else {
+		status = httpStatus(out.Code)
+		answer = api.ErrorResponse{Error: api.ErrorBody{Code: out.Code, Message: out.Message,
+			Details: map[string]string{"actionId": rec.ActionID, "auditId": auditID}}}
+		x.extra = append(x.extra, "error_code", out.Code)
+	}
+	s.metrics.actions.Inc(kindLabel(req.Kind), metric)
+	b, _ := json.Marshal(answer)
+	if req.IdempotencyKey != "" && !dryRun {
+		if err := s.store.FinishIdempotency(actx, p.User, req.IdempotencyKey, status, b, s.o.Now()); err != nil {
+			s.log.Error("idempotency finish", "request_id", x.id, "err", err)
+		}
+	}
+	x.raw(status, b)
+}
+
+// describe copies what the request says into the audit record, bounded: the body of an
+// unauthenticated request is recorded too, so it must not bloat the log.
+func (s *Server) describe(rec *api.AuditRecord, req api.ActionRequest) {
+	rec.Kind = api.ActionKind(clip(string(req.Kind), 32))
+	rec.Target = &api.Target{Namespace: clip(req.Target.Namespace, 253), Name: clip(req.Target.Name, 253)}
+	if req.Params != (api.Params{}) {
+		params := req.Params
+		rec.Params = &params
+	}
+	rec.Reason = clip(req.Reason, 1024)
+	if team, _, ok := s.cfg.Owner(req.Target.Namespace); ok {
+		rec.Team = team.Name
+	}
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// refuse audits and answers a refusal (authentication, policy, validation).
+func (s *Server) refuse(x *exchange, rec api.AuditRecord, e api.ErrorBody) {
+	rec.Type, rec.Status = api.AuditDenied, api.StatusDenied
+	metric := "denied"
+	if status := httpStatus(e.Code); status == http.StatusBadRequest || e.Code == api.CodeIdempotency {
+		rec.Type, metric = api.AuditInvalid, "invalid"
+	}
+	rec.Code, rec.Message = e.Code, e.Message
+	written, err := s.audit.Append(context.WithoutCancel(x.r.Context()), rec)
+	if err != nil {
+		s.log.Error("audit refusal", "request_id", x.id, "err", err)
+	} else {
+		if e.Details == nil {
+			e.Details = map[string]string{}
+		}
+		e.Details["auditId"] = written.ID
+	}
+	s.metrics.actions.Inc(kindLabel(rec.Kind), metric)
+	x.fail(httpStatus(e.Code), e)
+}
+
+func fieldError(field, format string, args ...any) api.ErrorBody {
+	return api.ErrorBody{Code: api.CodeInvalid, Message: field + ": " + fmt.Sprintf(format, args...), Details: map[string]string{"field": field}}
+}
+
+// decodeStrict decodes one JSON object, refusing unknown fields and trailing data.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the JSON object")
+	}
+	return nil
+}
+
+func parseBool(s string) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func replicas(req api.ActionRequest) int32 {
+	if req.Params.Replicas == nil {
+		return 0
+	}
+	return *req.Params.Replicas
+}
+
+func expectRV(req api.ActionRequest) string {
+	if req.Expect == nil {
+		return ""
+	}
+	return req.Expect.ResourceVersion
+}
+
+func printable(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || r == unicode.ReplacementChar {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/platform/audit"
+	"github.com/vigie-dev/vigie/platform/auth"
+	"github.com/vigie-dev/vigie/platform/store"
+)
+
+func (s *Server) healthz(x *exchange) { x.reply(http.StatusOK, api.Health{Status: "ok"}) }
+
+// readyz is ready when the store answers.
+func (s *Server) readyz(x *exchange) {
+	ctx, cancel := context.WithTimeout(x.r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready: store unreachable", "request_id", x.id, "err", err)
+		x.reply(http.StatusServiceUnavailable, api.Health{Status: "unavailable", Detail: "the store does not answer"})
+		return
+	}
+	x.reply(http.StatusOK, api.Health{Status: "ok"})
+}
+
+func (s *Server) openapi(x *exchange) {
+	x.status = http.StatusOK
+	x.w.Header().Set("Content-Type", "application/yaml")
+	_, _ = x.w.Write(api.OpenAPI)
+}
+
+// authenticate checks the request's token; it does not answer.
+func (s *Server) authenticate(x *exchange) (auth.Principal, error) {
+	p, err := s.auth.Authenticate(x.r.Context(), x.r.Header.Get("Authorization"))
+	if err == nil {
+		x.user = p.User
+	}
+	return p, err
+}
+
+// isAuthFailure tells a refused token from a store failure.
+func isAuthFailure(err error) bool {
+	return errors.Is(err, auth.ErrNoToken) || errors.Is(err, auth.ErrBadToken) || errors.Is(err, auth.ErrExpired) || errors.Is(err, auth.ErrRevoked)
+}
+
+// authFail answers a failed authentication: 401, or 503 when the store failed.
+func (s *Server) authFail(x *exchange, err error) {
+	if isAuthFailure(err) {
+		x.fail(http.StatusUnauthorized, apiError(api.CodeUnauthenticated, "%v", err))
+		return
+	}
+	s.log.Error("authentication: store failed", "request_id", x.id, "err", err)
+	x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot check the token now: the platform's store does not answer"))
+}
+
+func (s *Server) me(x *exchange) {
+	p, err := s.authenticate(x)
+	if err != nil {
+		s.authFail(x, err)
+		return
+	}
+	me := api.Me{User: p.User, Teams: s.cfg.Memberships(p.User), ReadOnly: p.ReadOnly, TokenID: p.TokenID}
+	if me.Teams == nil {
+		me.Teams = []api.Membership{}
+	}
+	if !p.ExpiresAt.IsZero() {
+		t := p.ExpiresAt
+		me.ExpiresAt = &t
+	}
+	x.reply(http.StatusOK, me)
+}
+
+// teams answers the caller's teams only: their scope, never another team's.
+func (s *Server) teams(x *exchange) {
+	p, err := s.authenticate(x)
+	if err != nil {
+		s.authFail(x, err)
+		return
+	}
+	out := api.TeamsResponse{Teams: []api.Team{}}
+	for _, m := range s.cfg.Memberships(p.User) {
+		t := s.cfg.Teams[m.Team]
+		team := api.Team{Name: t.Name, Role: m.Role, Selector: t.Selector, Services: t.Services}
+		for _, ns := range t.NamespaceNames() {
+			team.Namespaces = append(team.Namespaces, api.Namespace{Name: ns, Environment: t.Namespaces[ns]})
+		}
+		out.Teams = append(out.Teams, team)
+	}
+	x.reply(http.StatusOK, out)
+}
+
+// auditList answers the audit records of the caller's teams, newest first: ?team= picks
+// one of them (another team's records are refused), ?before= pages, ?limit= (≤ 500).
+func (s *Server) auditList(x *exchange) {
+	p, err := s.authenticate(x)
+	if err != nil {
+		s.authFail(x, err)
+		return
+	}
+	q := x.r.URL.Query()
+	var teams []string
+	for _, m := range s.cfg.Memberships(p.User) {
+		teams = append(teams, m.Team)
+	}
+	if teams == nil {
+		teams = []string{}
+	}
+	if t := q.Get("team"); t != "" {
+		if !slices.Contains(teams, t) {
+			x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %q: its audit records are not yours to read", p.User, t))
+			return
+		}
+		teams = []string{t}
+	}
+	limit, before := 50, int64(0)
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			x.fail(http.StatusBadRequest, apiError(api.CodeInvalid, "before: want a positive integer, got %q", v))
+			return
+		}
+		before = n
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			x.fail(http.StatusBadRequest, apiError(api.CodeInvalid, "limit: want an integer from 1 to 500, got %q", v))
+			return
+		}
+		limit = n
+	}
+	entries, err := s.store.ListAudit(x.r.Context(), store.AuditFilter{Teams: teams, Before: before, Descending: true, Limit: limit})
+	if err != nil {
+		s.log.Error("audit list", "request_id", x.id, "err", err)
+		x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot read the audit log now"))
+		return
+	}
+	out := api.AuditResponse{Records: []api.AuditRecord{}}
+	for _, e := range entries {
+		r, err := audit.Decode(e)
+		if err != nil {
+			s.log.Error("audit decode", "request_id", x.id, "seq", e.Seq, "err", err)
+			continue
+		}
+		out.Records = append(out.Records, r)
+	}
+	if len(entries) == limit {
+		out.Next = entries[len(entries)-1].Seq
+	}
+	x.reply(http.StatusOK, out)
+}

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/platform/policy"
+	"github.com/vigie-dev/vigie/platform/store"
+)
+
+var (
+	idemKeyRE = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+	rvRE      = regexp.MustCompile(`^[A-Za-z0-9]{1,64}$`)
+)
+
+// validate checks the request's fields for its kind. Bounds that come from the policy
+// (max replicas, reason length in production) were checked by Decide.
+func validate(req api.ActionRequest) *api.ErrorBody {
+	fail := func(field, format string, args ...any) *api.ErrorBody {
+		e := fieldError(field, format, args...)
+		return &e
+	}
+	if errs := validation.IsDNS1123Label(req.Target.Namespace); len(errs) > 0 {
+		return fail("target.namespace", "%q is not a namespace name: %s", clip(req.Target.Namespace, 64), errs[0])
+	}
+	if errs := validation.IsDNS1123Subdomain(req.Target.Name); len(errs) > 0 {
+		return fail("target.name", "%q is not a Deployment name: %s", clip(req.Target.Name, 64), errs[0])
+	}
+	switch req.Kind {
+	case api.ActionScale:
+		if req.Params.Replicas == nil {
+			return fail("params.replicas", "scale needs the number of replicas")
+		}
+		if *req.Params.Replicas < 0 {
+			return fail("params.replicas", "%d is negative", *req.Params.Replicas)
+		}
+	case api.ActionRestart:
+		if req.Params.Replicas != nil {
+			return fail("params.replicas", "restart takes no replicas")
+		}
+	}
+	if n := len([]rune(req.Reason)); n > 1024 {
+		return fail("reason", "%d characters, at most 1024", n)
+	}
+	if !printable(req.Reason) {
+		return fail("reason", "control characters are not allowed")
+	}
+	if req.IdempotencyKey != "" && !idemKeyRE.MatchString(req.IdempotencyKey) {
+		return fail("idempotencyKey", "want 1 to 128 letters, digits, '.', '_', ':' or '-'")
+	}
+	if req.Expect != nil && req.Expect.ResourceVersion != "" && !rvRE.MatchString(req.Expect.ResourceVersion) {
+		return fail("expect.resourceVersion", "want the resourceVersion as Kubernetes shows it")
+	}
+	return nil
+}
+
+// requestHash identifies what a request asks for, without its idempotency key.
+func requestHash(req api.ActionRequest) string {
+	req.IdempotencyKey = ""
+	b, _ := json.Marshal(req)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// claimKey makes this request the owner of its idempotency key. When another request
+// owns it, it answers for it: the first outcome (a replay, not run again), a conflict
+// when the key was used for a different request, or after waiting for a still-running
+// first request. It returns true when this request should go on.
+func (s *Server) claimKey(x *exchange, rec api.AuditRecord, user string, req api.ActionRequest) bool {
+	ctx := x.r.Context()
+	h := requestHash(req)
+	deadline := time.Now().Add(s.o.IdempotencyWait)
+	for {
+		idem, claimed, err := s.store.ClaimIdempotency(ctx, store.Idem{User: user, Key: req.IdempotencyKey, RequestHash: h, CreatedAt: s.o.Now()})
+		switch {
+		case err != nil:
+			s.log.Error("idempotency claim", "request_id", x.id, "err", err)
+			x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot record the idempotency key, so nothing was done; retry later"))
+			return false
+		case claimed:
+			return true
+		case idem.RequestHash != h:
+			s.refuse(x, rec, apiError(api.CodeIdempotency, "idempotency key %q was already used for a different request: use a new key", req.IdempotencyKey))
+			return false
+		case idem.State == store.IdemDone:
+			x.w.Header().Set("Idempotent-Replayed", "true")
+			x.extra = append(x.extra, "replayed", true)
+			s.metrics.actions.Inc(kindLabel(req.Kind), "replayed")
+			x.raw(idem.StatusCode, bytesTrimNL(idem.Response))
+			return false
+		case s.o.Now().Sub(idem.CreatedAt) > s.o.ActionTimeout+s.o.IdempotencyWait:
+			s.refuse(x, rec, apiError(api.CodeIdempotency, "the request with idempotency key %q was interrupted (started %s) and its outcome is unknown: check the audit log, then retry with a new key",
+				req.IdempotencyKey, idem.CreatedAt.Format(time.RFC3339)))
+			return false
+		case time.Now().After(deadline):
+			s.refuse(x, rec, apiError(api.CodeIdempotency, "the request with idempotency key %q is still running: retry later for its outcome", req.IdempotencyKey))
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			x.status = 499 // the client went away while waiting; nothing to answer
+			return false
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func bytesTrimNL(b []byte) []byte {
+	for len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// releaseKey frees the key of a request that stopped before acting, so a retry runs.
+func (s *Server) releaseKey(ctx context.Context, user string, req api.ActionRequest) {
+	if req.IdempotencyKey == "" {
+		return
+	}
+	if err := s.store.ReleaseIdempotency(context.WithoutCancel(ctx), user, req.IdempotencyKey); err != nil {
+		s.log.Error("idempotency release", "err", err)
+	}
+}
+
+// requestApproval stores an action the policy wants approved and audits it as
+// requested, pending approval. Nothing runs until someone approves it.
+func (s *Server) requestApproval(x *exchange, rec api.AuditRecord, req api.ActionRequest, d policy.Decision) {
+	ctx := context.WithoutCancel(x.r.Context())
+	now := s.o.Now().UTC()
+	reqJSON, _ := json.Marshal(req)
+	rec.Type, rec.Status, rec.Message = api.AuditRequested, api.StatusPendingApproval, d.Reason
+	written, err := s.audit.Append(ctx, rec)
+	if err == nil {
+		err = s.store.CreateApproval(ctx, store.Approval{ID: rec.ActionID, User: rec.User, Team: d.Team, Request: reqJSON,
+			State: "pending", CreatedAt: now, ExpiresAt: now.Add(s.o.ApprovalTTL)})
+	}
+	if err != nil {
+		s.log.Error("approval request", "request_id", x.id, "err", err)
+		s.releaseKey(ctx, rec.User, req)
+		x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot record the approval request, so nothing was done; retry later"))
+		return
+	}
+	s.metrics.actions.Inc(kindLabel(req.Kind), api.StatusPendingApproval)
+	out := api.Outcome{ID: rec.ActionID, Status: api.StatusPendingApproval, AuditID: written.ID,
+		Message: d.Reason + "; nothing was done yet (the request expires at " + now.Add(s.o.ApprovalTTL).Format(time.RFC3339) + ")"}
+	b, _ := json.Marshal(out)
+	if req.IdempotencyKey != "" {
+		if err := s.store.FinishIdempotency(ctx, rec.User, req.IdempotencyKey, http.StatusAccepted, b, now); err != nil {
+			s.log.Error("idempotency finish", "request_id", x.id, "err", err)
+		}
+	}
+	x.raw(http.StatusAccepted, b)
+}
