@@ -169,15 +169,17 @@ func TestSignalsRangeOfCheckout(t *testing.T) {
 	base, api := stackProm(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	// A freshly started platform has well under a minute of data: a 2-minute range at
+	// the smallest step still gives several points.
 	end := time.Now().Truncate(time.Second)
-	start := end.Add(-10 * time.Minute)
+	start := end.Add(-2 * time.Minute)
 	step := Step(60, start, end)
 	ss, err := SignalsRange(ctx, api, payments(t, "checkout"), start, end, step)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := ss.Series[Rate]
-	if len(r.Points) < 10 || ss.Step != step {
+	if len(r.Points) < 3 || ss.Step != step {
 		t.Fatalf("rate series: %d points at %s", len(r.Points), step)
 	}
 	p := r.Points[len(r.Points)-1]
