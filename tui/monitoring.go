@@ -199,6 +199,7 @@ func dataFuncs(env *views.Env, s Session) {
 		env.LogsVia = "Loki"
 	}
 	env.PromRange, env.PromQuery, env.AlertHistory, env.Runbook = nil, nil, nil, fetchRunbook
+	env.PromInstant, env.PromComplete = nil, nil
 	api := s.Prom
 	if api == nil {
 		return
@@ -214,6 +215,20 @@ func dataFuncs(env *views.Env, s Session) {
 	env.PromQuery = func(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Value, error) {
 		v, _, err := prom.EvalRange(ctx, api, q, promv1.Range{Start: start, End: end, Step: step})
 		return v, err
+	}
+	env.PromInstant = func(ctx context.Context, q string, at time.Time) (model.Value, error) {
+		v, _, err := prom.Eval(ctx, api, q, at)
+		return v, err
+	}
+	env.PromComplete = func(ctx context.Context, metric, label, prefix string) ([]string, error) {
+		cq := prom.CompleteQuery{Scope: scope, Metric: metric, Prefix: prefix, Limit: 200}
+		if label == "" {
+			return prom.MetricNames(ctx, api, cq)
+		}
+		if label == "__label__" {
+			return prom.LabelNames(ctx, api, cq)
+		}
+		return prom.LabelValues(ctx, api, cq, label)
 	}
 	env.AlertHistory = func(ctx context.Context, name string, start, end time.Time) (prom.AlertHistory, error) {
 		return prom.AlertHistoryRange(ctx, api, prom.HistoryQuery{Scope: scope, AlertName: name, Start: start, End: end})

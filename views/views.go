@@ -30,6 +30,7 @@ const (
 	ScreenHome        = "home"
 	ScreenMetrics     = "metrics"
 	ScreenAlerts      = "alerts"
+	ScreenPromQL      = "promql"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -79,6 +80,11 @@ type Env struct {
 	PromRange func(ctx context.Context, service string, start, end time.Time, step time.Duration) (prom.SignalsSeries, error)
 	// PromQuery evaluates a PromQL expression over a window, scoped by the caller.
 	PromQuery func(ctx context.Context, query string, start, end time.Time, step time.Duration) (model.Value, error)
+	// PromInstant evaluates a PromQL expression at one instant (a table of values).
+	PromInstant func(ctx context.Context, query string, at time.Time) (model.Value, error)
+	// PromComplete completes a PromQL console: metric names (label == ""), or the values
+	// of label (of metric, when set), within the team's scope, starting with prefix.
+	PromComplete func(ctx context.Context, metric, label, prefix string) ([]string, error)
 	// AlertHistory reads when an alert fired over a window, from Prometheus ALERTS.
 	AlertHistory func(ctx context.Context, alertname string, start, end time.Time) (prom.AlertHistory, error)
 	// Runbook fetches a runbook's Markdown (over HTTP, or from the configured local
