@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/colorprofile"
+	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,8 +19,10 @@ import (
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/views"
 )
 
@@ -53,11 +56,13 @@ func liveModel(t *testing.T, env *stackenv.Env, start views.Route, with ...func(
 		Connect: func(ctx, team string) (Session, error) {
 			return liveSession(t, env, "local-payments", team, team), nil
 		},
-		Teams: []string{"payments", "search"},
-		Keys:  keys,
-		Theme: "dark",
-		Start: start,
-		Watch: kube.WatchOptions{RecheckInterval: 500 * time.Millisecond},
+		Teams:      []string{"payments", "search"},
+		Keys:       keys,
+		Theme:      "dark",
+		Start:      start,
+		Watch:      kube.WatchOptions{RecheckInterval: 500 * time.Millisecond},
+		PromPoll:   prom.PollOptions{Interval: 2 * time.Second},
+		AlertsPoll: alertmanager.PollOptions{Interval: 2 * time.Second},
 	})
 	t.Cleanup(m.Close)
 	return m, startTerm(t, m, 160, 50, colorprofile.ANSI256)
@@ -208,4 +213,22 @@ func TestLiveLogsThroughLoki(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+func stackProm(t *testing.T, env *stackenv.Env) promv1.API {
+	t.Helper()
+	api, err := prom.New(prom.Options{URL: env.MustGet(t, "VIGIE_STACK_PROM_URL"), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api
+}
+
+func stackAlertmanager(t *testing.T, env *stackenv.Env) *alertmanager.Client {
+	t.Helper()
+	c, err := alertmanager.New(alertmanager.Options{URL: env.MustGet(t, "VIGIE_STACK_AM_URL"), Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

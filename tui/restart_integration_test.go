@@ -3,10 +3,17 @@
 package tui
 
 import (
+	"context"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/views"
@@ -54,4 +61,100 @@ func TestLiveApiserverStopAndRestart(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// Rolling the seeded bad release of ledger back (as the admin would) shows on the team
+// home: the error ratio falls and the HighErrorRatio alert resolves, without a key.
+func TestLiveRollbackOfTheBadRelease(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	admin := adminClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	m, tm := liveModel(t, env, views.Route{Screen: views.ScreenHome}, func(s *Session) {
+		s.Prom, s.Alerts = stackProm(t, env), stackAlertmanager(t, env)
+	})
+	_ = m
+	tm.waitFor(90*time.Second, "ledger", "✖ firing")
+	var before float64
+	for end := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		v, ok := errorsOf(tm.screen(), "ledger")
+		if ok && v > 0.05 {
+			before = v
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("ledger's error ratio never showed above 5%%:\n%s", tm.screen())
+		}
+	}
+
+	deps := admin.AppsV1().Deployments("payments")
+	d, err := deps.Get(ctx, "ledger", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := d.Spec.Template.DeepCopy()
+	good := previousTemplate(t, ctx, admin, d)
+	d.Spec.Template = *good
+	if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // back to the seeded state: the bad release
+		cur, err := deps.Get(context.Background(), "ledger", metav1.GetOptions{})
+		if err == nil {
+			cur.Spec.Template = *bad
+			_, _ = deps.Update(context.Background(), cur, metav1.UpdateOptions{})
+		}
+	})
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		s := tm.screen()
+		row := rowOf(s, "ledger")
+		if v, ok := errorsOf(s, "ledger"); ok && v < before && !strings.Contains(row, "firing") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the rollback ledger should stop firing with falling errors (before %.3f):\n%s", before, tm.screen())
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// previousTemplate is the pod template of the deployment's previous revision.
+func previousTemplate(t *testing.T, ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment) *corev1.PodTemplateSpec {
+	t.Helper()
+	cur, _ := strconv.Atoi(d.Annotations["deployment.kubernetes.io/revision"])
+	rss, err := cs.AppsV1().ReplicaSets(d.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + d.Name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rs := range rss.Items {
+		if rev, _ := strconv.Atoi(rs.Annotations["deployment.kubernetes.io/revision"]); rev == cur-1 {
+			tpl := rs.Spec.Template.DeepCopy()
+			delete(tpl.Labels, "pod-template-hash")
+			return tpl
+		}
+	}
+	t.Fatalf("no revision %d of %s", cur-1, d.Name)
+	return nil
+}
+
+func rowOf(screen, service string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.HasPrefix(l, service+" ") {
+			return l
+		}
+	}
+	return ""
+}
+
+// errorsOf reads the error ratio (the first percentage) of a service's home row.
+func errorsOf(screen, service string) (float64, bool) {
+	for _, f := range strings.Fields(rowOf(screen, service)) {
+		if p, ok := strings.CutSuffix(f, "%"); ok {
+			if v, err := strconv.ParseFloat(p, 64); err == nil {
+				return v / 100, true
+			}
+		}
+	}
+	return 0, false
 }
