@@ -46,7 +46,8 @@ const (
 	SecretFilesSelected SecretFiles = iota
 	// SecretFilesNone reads none: for commands that only show or list the configuration.
 	SecretFilesNone
-	// SecretFilesAll reads every context's, to check them all (vigie config check).
+	// SecretFilesAll reads every context's, to check them all (vigie config check); it
+	// also checks every context's runbooks folder (otherwise only the selected one's).
 	SecretFilesAll
 )
 
@@ -139,7 +140,7 @@ func FindFile(opts LoadOptions) (File, error) {
 }
 
 func emptyConfig() *Config {
-	return &Config{Contexts: map[string]*Context{}, Teams: map[string]*Team{}}
+	return &Config{Logs: DefaultLogs(), Contexts: map[string]*Context{}, Teams: map[string]*Team{}}
 }
 
 // maxConfigSize bounds what is read from a config or secret file.
@@ -216,6 +217,8 @@ type Resolved struct {
 	// file in use exists; its content and the key names are checked by the TUI's
 	// packages (themes, keymaps) with the positions UI keeps.
 	UI UI
+	// Logs is the logs section of the file, with defaults where it sets none.
+	Logs LogsConfig
 	// Notices are overrides that were ignored because they would have made the context
 	// less strict (e.g. VIGIE_ENVIRONMENT=dev on a production context). Show them.
 	Notices []string
@@ -245,6 +248,7 @@ func Load(opts LoadOptions) (*Resolved, error) {
 	ov.merge(opts.Flags)
 
 	r.LogFile = f.Config.LogFile
+	r.Logs = f.Config.Logs
 	if ov.logFile.value != "" {
 		path, err := expandPath(ov.logFile.value, "", opts.getenv("HOME"))
 		if err == nil {
@@ -259,6 +263,7 @@ func Load(opts LoadOptions) (*Resolved, error) {
 	problems = append(problems, r.selectTeam(ov)...)
 	problems = append(problems, r.selectUI(ov, opts.getenv("HOME"), p)...)
 	problems = append(problems, readSecretFiles(r, p, opts.SecretFiles)...)
+	problems = append(problems, checkRunbooks(r, p, ov, opts.SecretFiles)...)
 	if len(problems) > 0 {
 		return nil, normalize(problems)
 	}

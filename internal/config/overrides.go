@@ -18,6 +18,7 @@ type overrides struct {
 	prometheusURL, alertmanagerURL, lokiURL, platformURL setting
 	lokiTenant                                           setting
 	theme                                                setting // VIGIE_THEME: a theme name or file
+	runbooks                                             setting // VIGIE_RUNBOOKS: a folder
 	platformToken                                        setting // secret: never print value
 	readOnly                                             bool
 	readOnlyOff                                          setting // VIGIE_READ_ONLY set to a false value
@@ -46,6 +47,7 @@ func envOverrides(opts LoadOptions) (overrides, []Problem) {
 	o.platformURL = get("VIGIE_PLATFORM_URL")
 	o.platformToken = get("VIGIE_PLATFORM_TOKEN")
 	o.theme = get("VIGIE_THEME")
+	o.runbooks = get("VIGIE_RUNBOOKS")
 	if s := get("VIGIE_READ_ONLY"); s.set() {
 		switch strings.ToLower(s.value) {
 		case "1", "true", "yes":
@@ -82,7 +84,7 @@ func (o *overrides) merge(f Overrides) {
 // contextScoped lists the set overrides that change a context.
 func (o *overrides) contextScoped() []setting {
 	var out []setting
-	for _, s := range []setting{o.kubeconfig, o.environment, o.prometheusURL, o.alertmanagerURL, o.lokiURL, o.lokiTenant, o.platformURL, o.platformToken} {
+	for _, s := range []setting{o.kubeconfig, o.environment, o.prometheusURL, o.alertmanagerURL, o.lokiURL, o.lokiTenant, o.platformURL, o.platformToken, o.runbooks} {
 		if s.set() {
 			out = append(out, s)
 		}
@@ -131,6 +133,16 @@ func (r *Resolved) selectContext(o overrides, home string) []Problem {
 			bad(s, "%v", err)
 		}
 		c.Kube.Kubeconfig = p
+	}
+	if s := o.runbooks; s.set() {
+		p, err := expandPath(s.value, "", home)
+		if err == nil {
+			p, err = filepath.Abs(p)
+		}
+		if err != nil {
+			bad(s, "%v", err)
+		}
+		c.Runbooks = p
 	}
 	if s := o.environment; s.set() {
 		env := Environment(s.value)
@@ -219,7 +231,7 @@ func (r *Resolved) selectTeam(o overrides) []Problem {
 		if msg := checkName(name); msg != "" && source != "team" {
 			return []Problem{{Path: source, Msg: msg}}
 		}
-		r.Team = &Team{Name: name}
+		r.Team = &Team{Name: name, AlertMatchers: defaultAlertMatchers(name)}
 		return nil
 	}
 	t := cfg.Teams[name]

@@ -15,10 +15,10 @@ import (
 
 // The valid keys of each mapping, in the order they are documented and printed.
 func topKeys() []string {
-	return []string{"current-context", "log-file", "theme", "keys", "contexts", "teams"}
+	return []string{"current-context", "log-file", "theme", "keys", "logs", "contexts", "teams"}
 }
 func contextKeys() []string {
-	return []string{"environment", "team", "readOnly", "kube", "prometheus", "alertmanager", "loki", "platform"}
+	return []string{"environment", "team", "readOnly", "runbooks", "kube", "prometheus", "alertmanager", "loki", "platform"}
 }
 func kubeKeys() []string     { return []string{"kubeconfig", "context"} }
 func endpointKeys() []string { return []string{"url", "bearerToken", "bearerTokenFile", "timeout"} }
@@ -26,7 +26,10 @@ func lokiKeys() []string {
 	return []string{"url", "tenant", "username", "password", "passwordFile", "bearerToken", "bearerTokenFile", "timeout"}
 }
 func platformKeys() []string { return []string{"url", "token", "tokenFile"} }
-func teamKeys() []string     { return []string{"namespaces", "selector", "services"} }
+func teamKeys() []string     { return []string{"namespaces", "selector", "alertMatchers", "services"} }
+func serviceKeys() []string  { return []string{"slo", "queries"} }
+func sloKeys() []string      { return []string{"objective", "window"} }
+func logsKeys() []string     { return []string{"ringSize", "maxStreams", "since"} }
 
 // parsed is a decoded file: the configuration, the problems found, and the node of each
 // field so that later checks (secret files, overrides) can point at a position.
@@ -48,7 +51,7 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 // on syntax errors) and keeps going after a problem so that all of them are reported.
 func parse(file, dir, home string, data []byte) parsed {
 	p := fileParser{decoder: &decoder{file: file, pos: map[string]*yaml.Node{}}, dir: dir, home: home}
-	cfg := &Config{Contexts: map[string]*Context{}, Teams: map[string]*Team{}}
+	cfg := emptyConfig()
 	out := parsed{cfg: cfg, d: p.decoder}
 
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -86,6 +89,8 @@ func parse(file, dir, home string, data []byte) parsed {
 			p.theme(&cfg.UI, v, path)
 		case "keys":
 			p.keys(&cfg.UI, k, v, path)
+		case "logs":
+			p.logs(&cfg.Logs, v, path)
 		case "contexts":
 			contexts = v
 		case "teams":
@@ -164,6 +169,7 @@ func (p *fileParser) team(cfg *Config, kv pair) {
 	t := &Team{Name: name}
 	cfg.Teams[name] = t
 	p.pos[path] = kv.value
+	p.setQueryPos(cfg, path, kv.key)
 	p.object(kv.value, path, teamKeys(), func(key string, k, v *yaml.Node, path string) {
 		switch key {
 		case "namespaces":
@@ -193,11 +199,16 @@ func (p *fileParser) team(cfg *Config, kv pair) {
 				}
 				t.Selector = s
 			}
+		case "alertMatchers":
+			t.AlertMatchers = p.alertMatchers(v, path, name)
 		case "services":
-			t.Services, _ = p.stringList(v, path)
+			p.services(cfg, t, v, path)
 		}
 	})
 	p.required(kv.key, path, "namespaces", "(expected a list of at least one namespace)")
+	if t.AlertMatchers == nil {
+		t.AlertMatchers = defaultAlertMatchers(name)
+	}
 }
 
 func (p *fileParser) context(cfg *Config, kv pair) {
@@ -228,6 +239,8 @@ func (p *fileParser) context(cfg *Config, kv pair) {
 			}
 		case "readOnly":
 			c.ReadOnly, _ = p.boolean(v, path)
+		case "runbooks":
+			c.Runbooks, _ = p.filePath(v, path)
 		case "kube":
 			p.object(v, path, kubeKeys(), func(key string, k, v *yaml.Node, path string) {
 				switch key {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"sort"
@@ -49,8 +50,13 @@ type Config struct {
 	CurrentContext string              // "" when the file sets none
 	LogFile        string              // "" when the file sets none
 	UI             UI                  // theme and key overrides; the zero UI when none
+	Logs           LogsConfig          // the logs screens; DefaultLogs() where the file sets none
 	Contexts       map[string]*Context // by name
 	Teams          map[string]*Team    // by name; empty means teams are not checked
+
+	// queryPos is "file:line:col" by field path: of each query template's value, of
+	// each service's key and of each team's key (see QueryPosition).
+	queryPos map[string]string
 }
 
 // ContextNames returns the context names, sorted.
@@ -80,6 +86,9 @@ type Context struct {
 	Alertmanager *Endpoint
 	Loki         *Loki
 	Platform     *Platform
+	// Runbooks is the absolute path of the local folder holding runbooks; "" when none.
+	// Load checks that the selected context's folder exists and is a folder.
+	Runbooks string
 }
 
 // Kube says which cluster to use. Empty fields mean the usual defaults ($KUBECONFIG or
@@ -115,15 +124,66 @@ type Platform struct {
 	TokenFile string
 }
 
-// Team scopes what vigie shows: namespaces, an optional label selector and services.
+// Team scopes what vigie shows: namespaces, an optional label selector, the matchers
+// of its alerts and its services.
 type Team struct {
 	Name string
 	// Namespaces the team owns (DNS-1123 labels). Nil only for a team named by a
 	// context, VIGIE_TEAM or --team when the file defines no teams at all: vigie then
-	// knows the name and nothing else.
+	// knows the name (and the default AlertMatchers) and nothing else.
 	Namespaces []string
-	Selector   string   // Kubernetes label selector (syntax checked); "" for none
-	Services   []string // "" entries are not allowed
+	Selector   string // Kubernetes label selector (syntax checked); "" for none
+	// AlertMatchers are the label equality matchers that select the team's alerts in
+	// Alertmanager (label name -> value, both non-empty); {"team": Name} when the file
+	// sets none. Never empty for a Team that Load returns.
+	AlertMatchers map[string]string
+	// Services are the service names in file order, from either form of services (a
+	// list of names, or a mapping of name to settings); no "" and no duplicates.
+	Services []string
+	// ServiceConfig has an entry for every name in Services: its settings, the zero
+	// ServiceConfig when none are set (always so with the list form). Nil when there
+	// are no services.
+	ServiceConfig map[string]ServiceConfig
+}
+
+// ServiceConfig is the settings of one service of a team.
+type ServiceConfig struct {
+	SLO *SLO // nil when the service has no SLO
+	// Queries are PromQL template overrides by signal name (see SignalNames), as
+	// written; nil when none. This package checks that they are non-empty strings
+	// only: the caller compiles them and reports errors at Config.QueryPosition.
+	Queries map[string]string
+}
+
+// DefaultSLOWindow is the SLO window when slo sets none.
+const DefaultSLOWindow = 30 * 24 * time.Hour
+
+// SLO is a service's availability objective.
+type SLO struct {
+	Objective float64       // a ratio in (0, 1): 0.995 for "objective: 99.5"
+	Window    time.Duration // greater than 0; DefaultSLOWindow when the file sets none
+}
+
+// LogsConfig says how the logs screens keep and fetch lines.
+type LogsConfig struct {
+	RingSize   int           // lines kept per logs screen, MinLogRingSize..MaxLogRingSize
+	MaxStreams int           // concurrent Kubernetes pod log streams, 1..MaxLogStreams
+	Since      time.Duration // history shown when a logs screen opens; greater than 0
+}
+
+// Bounds and defaults of LogsConfig.
+const (
+	DefaultLogRingSize   = 100000
+	MinLogRingSize       = 1000
+	MaxLogRingSize       = 5000000
+	DefaultLogMaxStreams = 8
+	MaxLogStreams        = 64
+	DefaultLogSince      = 15 * time.Minute
+)
+
+// DefaultLogs returns the LogsConfig used where the file sets none.
+func DefaultLogs() LogsConfig {
+	return LogsConfig{RingSize: DefaultLogRingSize, MaxStreams: DefaultLogMaxStreams, Since: DefaultLogSince}
 }
 
 func cloneURL(u *url.URL) *url.URL {
@@ -181,6 +241,18 @@ func (t *Team) Clone() *Team {
 	}
 	n := *t
 	n.Namespaces = slices.Clone(t.Namespaces)
+	n.AlertMatchers = maps.Clone(t.AlertMatchers)
 	n.Services = slices.Clone(t.Services)
+	if t.ServiceConfig != nil {
+		n.ServiceConfig = make(map[string]ServiceConfig, len(t.ServiceConfig))
+		for name, sc := range t.ServiceConfig {
+			if sc.SLO != nil {
+				slo := *sc.SLO
+				sc.SLO = &slo
+			}
+			sc.Queries = maps.Clone(sc.Queries)
+			n.ServiceConfig[name] = sc
+		}
+	}
 	return &n
 }
