@@ -92,9 +92,8 @@ func (s Set) AlertsHelp() Screen {
 // LogsHelp is the help of the logs screen.
 func (s Set) LogsHelp() Screen {
 	l := s.Logs.FullHelp()
-	actions := append(append([]key.Binding{}, l[1]...), l[2]...)
 	return newScreen(s.short(s.Logs.ShortHelp()...),
-		Group{"Search", l[0]}, Group{TitleActions, actions},
+		Group{"Search", l[0]}, Group{"Display", l[1]}, Group{"Time and export", l[2]},
 		Group{TitleNavigation, s.Table.Navigation()}, s.general())
 }
 

@@ -188,6 +188,10 @@ type LogsKeyMap struct {
 	Left       key.Binding
 	Right      key.Binding
 	Previous   key.Binding // the previous (crashed) container's logs
+	Window     key.Binding // a time window instead of following
+	Jump       key.Binding // jump to a time
+	BucketPrev key.Binding // the previous bucket of the volume line
+	BucketNext key.Binding
 }
 
 // DefaultLogsKeyMap returns the default logs keys.
@@ -207,6 +211,10 @@ func DefaultLogsKeyMap() LogsKeyMap {
 		Left:       bind("scroll left", "left", "h"),
 		Right:      bind("scroll right", "right", "l"),
 		Previous:   bind("previous container", "P"),
+		Window:     bind("time window", "T"),
+		Jump:       bind("jump to time", "@"),
+		BucketPrev: bind("previous volume bucket", "["),
+		BucketNext: bind("next volume bucket", "]"),
 	}
 }
 
@@ -227,6 +235,10 @@ func (k *LogsKeyMap) Actions() []Action {
 		{"logs.left", &k.Left},
 		{"logs.right", &k.Right},
 		{"logs.previous", &k.Previous},
+		{"logs.window", &k.Window},
+		{"logs.jump", &k.Jump},
+		{"logs.bucket-prev", &k.BucketPrev},
+		{"logs.bucket-next", &k.BucketNext},
 	}
 }
 
@@ -240,7 +252,7 @@ func (k LogsKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Search, k.NextMatch, k.PrevMatch, k.Filter},
 		{k.Follow, k.Wrap, k.Timestamps, k.Pods, k.Zoom, k.Left, k.Right, k.Previous},
-		{k.Copy, k.Save},
+		{k.Window, k.Jump, k.BucketPrev, k.BucketNext, k.Copy, k.Save},
 	}
 }
 

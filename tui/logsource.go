@@ -44,12 +44,37 @@ func logSource(s Session) func(context.Context, views.LogQuery) (<-chan sources.
 		if err != nil {
 			return nil, err
 		}
+		if !q.To.IsZero() {
+			return lokiWindow(ctx, lc, sel, q.From, q.To), nil
+		}
 		since := q.Since
 		if since <= 0 {
 			since = 15 * time.Minute
 		}
 		return lc.Tail(ctx, loki.TailRequest{Query: sel, Start: time.Now().Add(-since), Limit: 5000}), nil
 	}
+}
+
+// lokiWindow reads a fixed window oldest first, page after page, as batches; the
+// channel closes at the end. At most a million lines (the ring keeps the newest).
+func lokiWindow(ctx context.Context, lc *loki.Client, sel string, from, to time.Time) <-chan sources.LogBatch {
+	out := make(chan sources.LogBatch, 2)
+	go func() {
+		defer close(out)
+		err := lc.QueryRangeAll(ctx, loki.QueryRangeRequest{Query: sel, Start: from, End: to, Direction: loki.Forward, Limit: 5000},
+			1_000_000, func(recs []sources.LogRecord) error {
+				select {
+				case out <- sources.LogBatch{Records: recs}:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+		if err != nil && ctx.Err() == nil {
+			out <- sources.LogBatch{Err: err}
+		}
+	}()
+	return out
 }
 
 // lokiQuery is the LogQL of a log query: the selector, then its line filters.
@@ -161,8 +186,17 @@ func kubeLogSource(s Session) func(context.Context, views.LogQuery) (<-chan sour
 		if q.Pod == "" && q.Selector == "" {
 			return nil, errors.New("logs: the deployment's pod selector is unknown (is it still there?)")
 		}
-		return kube.Logs(ctx, cs, kube.LogsRequest{Namespace: q.Namespace, Pod: q.Pod, Selector: q.Selector,
-			Container: q.Container, Since: q.Since, Follow: q.Follow, Previous: q.Previous})
+		r := kube.LogsRequest{Namespace: q.Namespace, Pod: q.Pod, Selector: q.Selector,
+			Container: q.Container, Since: q.Since, Follow: q.Follow, Previous: q.Previous}
+		if !q.To.IsZero() { // Kubernetes keeps no window: read from From, keep up to To
+			r.Since, r.Follow = time.Since(q.From), false
+			ch, err := kube.Logs(ctx, cs, r)
+			if err != nil {
+				return nil, err
+			}
+			return until(ctx, ch, q.To), nil
+		}
+		return kube.Logs(ctx, cs, r)
 	}
 }
 
@@ -179,4 +213,27 @@ func (m *Model) selectorOf(r views.Route) string {
 		}
 	}
 	return ""
+}
+
+// until passes on the records up to t.
+func until(ctx context.Context, in <-chan sources.LogBatch, t time.Time) <-chan sources.LogBatch {
+	out := make(chan sources.LogBatch, 2)
+	go func() {
+		defer close(out)
+		for b := range in {
+			kept := b.Records[:0:0]
+			for _, r := range b.Records {
+				if !r.At.After(t) {
+					kept = append(kept, r)
+				}
+			}
+			b.Records = kept
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
 }

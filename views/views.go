@@ -120,6 +120,9 @@ type LogQuery struct {
 	// Include and Exclude are line filters (regexps) the source applies when it can
 	// (Loki: in the LogQL query, so the history is filtered too, not only the ring).
 	Include, Exclude string
+	// From and To fix a window (a finished query, no following); zero To = from Since
+	// ago, following.
+	From, To time.Time
 }
 
 // VolumeBucket is the count of log lines in one step of a window, and of those that look

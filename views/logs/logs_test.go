@@ -293,3 +293,41 @@ func runAll(v *View, cmd tea.Cmd) {
 	}
 	v.Update(msg)
 }
+
+func TestWindowJumpAndVolumeBuckets(t *testing.T) {
+	v := newView(t, 0)
+	v.env.Loc = time.UTC
+	var asked []views.LogQuery
+	v.env.Logs = func(_ context.Context, q views.LogQuery) (<-chan sources.LogBatch, error) {
+		asked = append(asked, q)
+		return make(chan sources.LogBatch), nil
+	}
+	v.env.LogVolume = func(_ context.Context, q views.LogQuery, start, end time.Time, step time.Duration) ([]views.VolumeBucket, error) {
+		return []views.VolumeBucket{{At: t0, Lines: 10}, {At: t0.Add(30 * time.Second), Lines: 20, Errors: 2}, {At: t0.Add(60 * time.Second), Lines: 5}}, nil
+	}
+	v.Render(100, 20)
+	runAll(v, v.Enter())
+	feed(v, sources.LogBatch{Live: true, Records: recs(0, 90, func(i int) string { return fmt.Sprintf("n=%d", i) })})
+	v.Update(press("@"))
+	typeIn(v, "03:00:42")
+	v.Update(press("enter"))
+	if r, _ := v.current(); r.Line != "n=42" {
+		t.Fatalf("@03:00:42 jumps to the line of that second, on %q", r.Line)
+	}
+	v.Update(press("]")) // no bucket selected: ] starts from the newest
+	v.Update(press("["))
+	if r, _ := v.current(); r.Line != "n=30" || v.bucket != 1 {
+		t.Fatalf("[ selects the middle bucket and jumps to its first line: bucket %d, on %q", v.bucket, r.Line)
+	}
+	v.Update(press("T"))
+	typeIn(v, "02:10..02:40")
+	_, cmd := v.Update(press("enter"))
+	runAll(v, cmd)
+	last := asked[len(asked)-1]
+	if last.Follow || last.From.Format("15:04") != "02:10" || last.To.Format("15:04") != "02:40" {
+		t.Fatalf("a typed window is queried as a whole, without following: %+v", last)
+	}
+	if s := screen(v, 100, 20); !strings.Contains(s, "window 2026-11-26 02:10..02:40") {
+		t.Fatalf("the window is shown:\n%s", s)
+	}
+}

@@ -49,6 +49,8 @@ func (v *View) status(s *themes.Styles, w int) string {
 	switch {
 	case v.route.Previous:
 		parts = append(parts, s.Muted.Render("previous instances"))
+	case !v.to.IsZero():
+		parts = append(parts, s.Primary.Render("window "+v.from.In(v.loc()).Format("2006-01-02 15:04")+".."+v.to.In(v.loc()).Format("15:04")))
 	case v.follow && v.live:
 		parts = append(parts, s.OK.Render("● following"))
 	case v.live:
@@ -291,11 +293,14 @@ func (v *View) volumeLine(s *themes.Styles, w int) string {
 		for _, bk := range v.volume[min(from, n):min(to, n)] {
 			errs += bk.Errors
 		}
+		st := s.Info
 		if errs > 0 {
-			b.WriteString(s.Danger.Render(string(r)))
-		} else {
-			b.WriteString(s.Info.Render(string(r)))
+			st = s.Danger
 		}
+		if v.bucket >= from && v.bucket < to {
+			st = st.Reverse(true) // the selected bucket
+		}
+		b.WriteString(st.Render(string(r)))
 	}
 	b.WriteString(s.Muted.Render(suffix))
 	if errText != "" {

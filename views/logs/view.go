@@ -17,6 +17,7 @@ import (
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/timewin"
 )
 
 // Options say what a logs screen shows; Selector is the pods' label selector when the
@@ -60,6 +61,10 @@ type View struct {
 
 	volume    []views.VolumeBucket // lines per step over the window (Loki)
 	volumeErr string
+	bucket    int // the selected volume bucket; -1 = none
+
+	from, to time.Time     // a fixed window (to non-zero), instead of following
+	since    time.Duration // how far back a followed feed starts
 
 	prompt     textinput.Model
 	promptKind byte // 0 none, '/' search, '&' filter
@@ -78,7 +83,7 @@ func New(env views.Env, r views.Route, o Options) *View {
 		o.Since = 15 * time.Minute
 	}
 	v := &View{env: env, route: r, opts: o, ring: newRing(env.RingSize), follow: true, stamps: true,
-		pods: r.Kind != "Pod", prompt: in}
+		pods: r.Kind != "Pod", prompt: in, bucket: -1, since: o.Since}
 	if r.Filter != "" {
 		v.setFilter(r.Filter)
 	}
@@ -118,7 +123,8 @@ func (v *View) Enter() tea.Cmd {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	v.cancel = cancel
-	q := views.LogQuery{Namespace: v.route.Namespace, Since: v.opts.Since, Previous: v.route.Previous, Follow: !v.route.Previous}
+	q := views.LogQuery{Namespace: v.route.Namespace, Since: v.since, Previous: v.route.Previous,
+		Follow: !v.route.Previous && v.to.IsZero(), From: v.from, To: v.to}
 	if v.route.Kind == "Pod" {
 		q.Pod = v.route.Name
 	} else {
@@ -409,6 +415,14 @@ func (v *View) key(msg tea.KeyPressMsg) tea.Cmd {
 		v.zoomed = !v.zoomed
 	case key.Matches(msg, k.Search):
 		return v.openPrompt('/', v.searchText)
+	case key.Matches(msg, k.Window):
+		return v.openPrompt('T', "")
+	case key.Matches(msg, k.Jump):
+		return v.openPrompt('@', "")
+	case key.Matches(msg, k.BucketPrev):
+		v.selectBucket(-1)
+	case key.Matches(msg, k.BucketNext):
+		v.selectBucket(1)
 	case key.Matches(msg, k.Filter):
 		return v.openPrompt('&', v.filterText)
 	case key.Matches(msg, k.NextMatch):
@@ -433,7 +447,9 @@ func (v *View) key(msg tea.KeyPressMsg) tea.Cmd {
 func (v *View) openPrompt(kind byte, value string) tea.Cmd {
 	v.promptKind = kind
 	v.prompt.Prompt = string(kind)
-	v.prompt.Placeholder = map[byte]string{'/': "search (regex, smart case)", '&': "keep lines matching a regex; !regex drops them"}[kind]
+	v.prompt.Placeholder = map[byte]string{'/': "search (regex, smart case)", '&': "keep lines matching a regex; !regex drops them",
+		'T': "2026-11-24 22:10..23:40, 22:10..23:40, or 2h to follow from 2h ago", '@': "22:31 or 2026-11-24 22:31"}[kind]
+	v.prompt.Prompt = map[byte]string{'/': "/", '&': "&", 'T': "window: ", '@': "jump to: "}[kind]
 	v.prompt.SetValue(value)
 	v.prompt.CursorEnd()
 	return v.prompt.Focus()
@@ -449,6 +465,12 @@ func (v *View) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		kind, text := v.promptKind, v.prompt.Value()
 		v.promptKind = 0
 		v.prompt.Blur()
+		switch kind {
+		case 'T':
+			return v.setWindow(text)
+		case '@':
+			return v.jumpTo(text)
+		}
 		if kind == '&' {
 			if err := v.setFilter(text); err != nil {
 				return views.FlashCmd(views.FlashError, "filter: "+err.Error())
@@ -546,4 +568,62 @@ func sanitizeFileName(s string) string {
 		}
 		return r
 	}, s)
+}
+
+func (v *View) loc() *time.Location {
+	if v.env.Loc != nil {
+		return v.env.Loc
+	}
+	return time.Local
+}
+
+// setWindow reads a typed window: a fixed one is queried as a whole (no following); a
+// span follows from that long ago.
+func (v *View) setWindow(text string) tea.Cmd {
+	from, to, live, err := timewin.ParseWindow(text, v.env.Now(), v.loc())
+	if err != nil {
+		return views.FlashCmd(views.FlashError, err.Error())
+	}
+	if live {
+		v.from, v.to, v.since = time.Time{}, time.Time{}, to.Sub(from)
+	} else {
+		v.from, v.to = from, to
+	}
+	v.ring = newRing(v.env.RingSize)
+	v.shown, v.cursor, v.top, v.follow, v.volume, v.bucket = nil, 0, 0, live, nil, -1
+	return v.Enter()
+}
+
+// jumpTo moves the cursor to the first line at or after a typed time.
+func (v *View) jumpTo(text string) tea.Cmd {
+	t, err := timewin.ParseInstant(text, v.env.Now(), v.loc())
+	if err != nil {
+		return views.FlashCmd(views.FlashError, err.Error())
+	}
+	if !v.jumpToTime(t) {
+		return views.FlashCmd(views.FlashWarning, "no line at or after "+t.In(v.loc()).Format("2006-01-02 15:04:05")+" in what vigie holds")
+	}
+	return nil
+}
+
+func (v *View) jumpToTime(t time.Time) bool {
+	for i, seq := range v.shown {
+		if r, ok := v.ring.get(seq); ok && !r.At.Before(t) {
+			v.cursor, v.follow, v.recenter = i, false, true
+			return true
+		}
+	}
+	return false
+}
+
+// selectBucket moves the volume selection and jumps to the bucket's first line.
+func (v *View) selectBucket(d int) {
+	if len(v.volume) == 0 {
+		return
+	}
+	if v.bucket < 0 {
+		v.bucket = len(v.volume)
+	}
+	v.bucket = max(0, min(len(v.volume)-1, v.bucket+d))
+	v.jumpToTime(v.volume[v.bucket].At)
 }

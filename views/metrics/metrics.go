@@ -27,6 +27,7 @@ import (
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/chart"
 	"github.com/vigie-dev/vigie/views/table"
+	"github.com/vigie-dev/vigie/views/timewin"
 	"github.com/vigie-dev/vigie/views/workloads"
 )
 
@@ -91,7 +92,7 @@ func (v *View) dropCursor() bool {
 func (v *View) window() (time.Time, time.Time) {
 	if v.live {
 		now := v.env.Now()
-		return now.Add(-Presets()[v.preset]), now
+		return now.Add(-timewin.Presets()[v.preset]), now
 	}
 	return v.from, v.to
 }
@@ -213,7 +214,7 @@ func (v *View) key(msg tea.KeyPressMsg) tea.Cmd {
 // window halved or doubled around its middle.
 func (v *View) zoom(dir int) tea.Cmd {
 	if v.live {
-		next := max(0, min(len(Presets())-1, v.preset+dir))
+		next := max(0, min(len(timewin.Presets())-1, v.preset+dir))
 		if next == v.preset {
 			return nil
 		}
@@ -259,7 +260,7 @@ func (v *View) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		if loc == nil {
 			loc = time.Local
 		}
-		from, to, live, err := ParseWindow(v.prompt.Value(), v.env.Now(), loc)
+		from, to, live, err := timewin.ParseWindow(v.prompt.Value(), v.env.Now(), loc)
 		if err != nil {
 			v.promptErr = err.Error()
 			return nil
@@ -268,9 +269,9 @@ func (v *View) promptKey(msg tea.KeyPressMsg) tea.Cmd {
 		v.prompt.Blur()
 		v.live, v.from, v.to, v.cursorStep = false, from, to, -1
 		if live { // a span ending now: the nearest preset, or the fixed span
-			v.live = slices.Contains(Presets(), to.Sub(from))
+			v.live = slices.Contains(timewin.Presets(), to.Sub(from))
 			if v.live {
-				v.preset = slices.Index(Presets(), to.Sub(from))
+				v.preset = slices.Index(timewin.Presets(), to.Sub(from))
 			}
 		}
 		return v.fetch()
@@ -328,13 +329,13 @@ func (v *View) Render(width, height int) string {
 	if loc == nil {
 		loc = time.Local
 	}
-	what := "last " + span(Presets()[v.preset])
+	what := "last " + timewin.Span(timewin.Presets()[v.preset])
 	if !v.live {
 		what = from.In(loc).Format("2006-01-02 15:04") + " .. " + to.In(loc).Format("2006-01-02 15:04")
 	}
 	parts := []string{s.Primary.Render("metrics · " + termtext.Line(v.route.Name)), what}
 	if v.data != nil {
-		parts = append(parts, s.Muted.Render("step "+span(v.data.Step)))
+		parts = append(parts, s.Muted.Render("step "+timewin.Span(v.data.Step)))
 	}
 	switch {
 	case v.loading && v.data == nil:

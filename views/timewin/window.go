@@ -1,4 +1,6 @@
-package metrics
+// Package timewin reads the time windows users type ("2026-11-24 22:10..23:40", "90m")
+// and names the relative presets the screens share.
+package timewin
 
 import (
 	"fmt"
@@ -84,8 +86,8 @@ func parseSpan(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// span formats a range length the way the presets are named.
-func span(d time.Duration) string {
+// Span formats a range length the way the presets are named ("15m", "6h", "7d").
+func Span(d time.Duration) string {
 	switch {
 	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
 		return fmt.Sprintf("%dd", d/(24*time.Hour))
@@ -95,4 +97,10 @@ func span(d time.Duration) string {
 		return fmt.Sprintf("%dm", d/time.Minute)
 	}
 	return d.String()
+}
+
+// ParseInstant reads "2026-11-24 22:10[:05]" or "22:10[:05]" (today, in loc).
+func ParseInstant(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	t, _, err := parseInstant(strings.TrimSpace(s), now.In(loc), loc)
+	return t, err
 }
