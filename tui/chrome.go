@@ -121,6 +121,9 @@ func (m *Model) crumbs(w int) string {
 // footer draws the flash message when there is one, else the short help of the view.
 func (m *Model) footer(w int) string {
 	s := m.styles
+	if t := m.tasksLine(); t != "" && m.flash.Text == "" {
+		return s.FlashWarning.Render(ansi.Truncate(termtext.Line(t), w, "…"))
+	}
 	if m.flash.Text != "" {
 		st := s.FlashInfo
 		switch m.flash.Level {

@@ -45,6 +45,7 @@ type Session struct {
 	Prom        promv1.API           // nil when the context has no Prometheus
 	Alerts      *alertmanager.Client // nil when the context has no Alertmanager
 	Loki        *loki.Client         // nil when the context has no Loki: pod logs then
+	Platform    Actor                // the platform API; nil = no guarded action
 }
 
 // Options build a Model. The zero value of every optional field is usable.
@@ -113,6 +114,9 @@ type Model struct {
 	dialog     *dialog
 	switching  string // the context/team being connected, "" when none
 	quitting   bool
+	action     *actionDialog // the guarded action being confirmed
+	actionGen  uint64
+	tasks      []taskInfo // actions in flight
 	helpWidget help.Model
 }
 
@@ -323,6 +327,20 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case switchedMsg:
 		return m, m.switched(msg)
+	case views.ActionRequested:
+		return m, m.openAction(msg)
+	case dryRunMsg:
+		if m.action != nil && msg.gen == m.action.gen {
+			if msg.err != nil {
+				m.action.preview, m.action.previewE = nil, msg.err.Error()
+			} else {
+				out := msg.out
+				m.action.preview, m.action.previewE = &out, ""
+			}
+		}
+		return m, nil
+	case actedMsg:
+		return m, m.acted(msg)
 	case tea.MouseWheelMsg:
 		if m.dialog == nil && !m.showHelp {
 			v, cmd := m.view.Update(msg)
@@ -432,6 +450,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.dialog = nil
 		}
 		return nil
+	case m.action != nil:
+		return m.actionKey(msg)
 	case m.prompt.open:
 		return m.paletteKey(msg)
 	case m.showHelp:
@@ -444,6 +464,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, g.Quit):
+		if len(m.tasks) > 0 && !m.quitting {
+			m.quitting = true // quit when they are answered; q again quits now
+			return m.setFlash(views.Flash{Level: views.FlashWarning, Text: fmt.Sprintf("%d action(s) in flight: vigie quits when answered (q again quits now)", len(m.tasks))})
+		}
 		m.quitting = true
 		leave(m.view)
 		m.Close()
@@ -503,6 +527,8 @@ func (m *Model) render() string {
 	case bodyH == 0:
 	case m.dialog != nil:
 		body = m.dialog.render(m.styles, w, bodyH)
+	case m.action != nil:
+		body = m.action.render(m.styles, m.session, w, bodyH)
 	case m.showHelp:
 		body = m.renderHelp(w, bodyH)
 	default:

@@ -197,3 +197,15 @@ type KubeSnapshot struct {
 
 // Tick is sent every second so that ages and stale markers move on.
 type Tick struct{ At time.Time }
+
+// ActionRequested asks the root to run a guarded action: the root opens the
+// confirmation dialog (what, where, reason, the server's dry run, typed confirmation),
+// then calls the platform API. A view never acts itself.
+type ActionRequested struct {
+	Kind            string // "scale", "restart"
+	Namespace, Name string // the Deployment
+	// ResourceVersion is the version the user saw: the server refuses the action when
+	// the Deployment changed since.
+	ResourceVersion string
+	Replicas        int32 // current desired replicas (scale starts from it)
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/term"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/platform"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/tui"
 	"github.com/vigie-dev/vigie/views"
@@ -75,10 +77,13 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	}
 	// client-go logs through klog, to stderr by default: that would draw over the screen.
 	klog.SetSlogLogger(a.log)
-	keys := ui.Keys
-	// Guarded actions go through the platform API, which is not part of vigie yet:
-	// their keys are not bound at all until it is.
-	keys.ApplyReadOnly()
+	keys := ui.Keys // read-only contexts have their guarded keys disabled by buildUI
+	if res.Context.Platform == nil {
+		keys.ApplyReadOnly() // guarded actions go through the platform API only
+	}
+	// Not in the platform API yet: not bound at all until they are.
+	keys.Workloads.Rollback.SetEnabled(false)
+	keys.Alerts.Silence.SetEnabled(false)
 
 	var contexts, teams []string
 	if res.File.Config != nil {
@@ -141,6 +146,14 @@ func (a *app) session(res *config.Resolved) tui.Session {
 			s.Prom = api
 		} else {
 			a.log.Warn("prometheus client", "err", err)
+		}
+	}
+	if p := c.Platform; p != nil && p.URL != nil {
+		pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal(), Timeout: 30 * time.Second})
+		if err == nil {
+			s.Platform = pc
+		} else {
+			a.log.Warn("platform client", "err", err)
 		}
 	}
 	if e := c.Loki; e != nil {

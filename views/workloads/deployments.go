@@ -160,6 +160,14 @@ func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return to(views.ScreenEvents)
 	case key.Matches(msg, k.Logs):
 		return to(views.ScreenLogs)
+	case key.Matches(msg, k.Scale), key.Matches(msg, k.Restart):
+		kind := "restart"
+		if key.Matches(msg, k.Scale) {
+			kind = "scale"
+		}
+		req := views.ActionRequested{Kind: kind, Namespace: d.Namespace, Name: d.Name,
+			ResourceVersion: d.ResourceVersion, Replicas: DeploymentStatus(d).Desired}
+		return func() tea.Msg { return req }
 	}
 	return nil
 }

@@ -1,0 +1,299 @@
+package tui
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vigie-dev/vigie/internal/termtext"
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/sources/platform"
+	"github.com/vigie-dev/vigie/themes"
+	"github.com/vigie-dev/vigie/views"
+)
+
+// Actor is the part of the platform API client the TUI acts through.
+type Actor interface {
+	DryRun(ctx context.Context, req api.ActionRequest) (api.Outcome, error)
+	Act(ctx context.Context, req api.ActionRequest) (api.Outcome, error)
+}
+
+// minReason is the shortest reason the dialog accepts for a production write (the server
+// checks it too).
+const minReason = 10
+
+// actionDialog is the confirmation of a guarded action: what will change (the server's
+// dry run), where, why (the reason), and a typed confirmation. No is the default: enter
+// alone never confirms.
+type actionDialog struct {
+	req      views.ActionRequested
+	prod     bool
+	fields   []textinput.Model // [replicas (scale only)], reason, confirm
+	focus    int
+	preview  *api.Outcome
+	previewE string
+	err      string
+	gen      uint64
+}
+
+type (
+	dryRunMsg struct {
+		gen uint64
+		out api.Outcome
+		err error
+	}
+	actedMsg struct {
+		task taskInfo
+		out  api.Outcome
+		err  error
+	}
+)
+
+// taskInfo is an action in flight, shown in the status bar.
+type taskInfo struct {
+	id    string
+	what  string
+	since time.Time
+}
+
+func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDialog {
+	d := &actionDialog{req: req, prod: prod, gen: gen}
+	mk := func(prompt, placeholder, value string) textinput.Model {
+		in := textinput.New()
+		in.Prompt, in.Placeholder, in.CharLimit = prompt, placeholder, 200
+		in.SetValue(value)
+		return in
+	}
+	if req.Kind == "scale" {
+		d.fields = append(d.fields, mk("replicas: ", "a number", strconv.Itoa(int(req.Replicas))))
+	}
+	reasonHint := "why (kept in the audit log)"
+	if prod {
+		reasonHint = fmt.Sprintf("why: required in production, %d characters at least", minReason)
+	}
+	d.fields = append(d.fields, mk("reason:   ", reasonHint, ""))
+	confirm := `type "yes" to confirm`
+	if prod {
+		confirm = fmt.Sprintf("type the deployment's name (%s) to confirm", req.Name)
+	}
+	d.fields = append(d.fields, mk("confirm:  ", confirm, ""))
+	d.fields[0].Focus()
+	return d
+}
+
+func (d *actionDialog) title() string {
+	return fmt.Sprintf("%s deployment %s/%s", strings.ToUpper(d.req.Kind[:1])+d.req.Kind[1:], d.req.Namespace, d.req.Name)
+}
+
+// request builds the API request from the fields; an error names what is missing.
+func (d *actionDialog) request() (api.ActionRequest, error) {
+	r := api.ActionRequest{Kind: api.ActionKind(d.req.Kind), Target: api.Target{Namespace: d.req.Namespace, Name: d.req.Name},
+		Expect: &api.Expect{ResourceVersion: d.req.ResourceVersion}}
+	i := 0
+	if d.req.Kind == "scale" {
+		n, err := strconv.Atoi(strings.TrimSpace(d.fields[0].Value()))
+		if err != nil || n < 0 {
+			return r, errors.New("replicas: a number of 0 or more")
+		}
+		n32 := int32(n)
+		r.Params.Replicas = &n32
+		i++
+	}
+	r.Reason = strings.TrimSpace(d.fields[i].Value())
+	if d.prod && len([]rune(r.Reason)) < minReason {
+		return r, fmt.Errorf("reason: %d characters at least in production", minReason)
+	}
+	return r, nil
+}
+
+func (d *actionDialog) confirmed() bool {
+	v := strings.TrimSpace(d.fields[len(d.fields)-1].Value())
+	if d.prod {
+		return v == d.req.Name
+	}
+	return strings.EqualFold(v, "yes") || strings.EqualFold(v, "y")
+}
+
+// openAction opens the dialog of a requested action, or says why it cannot run.
+func (m *Model) openAction(req views.ActionRequested) tea.Cmd {
+	switch {
+	case m.session.ReadOnly:
+		return m.setFlash(views.Flash{Level: views.FlashWarning, Text: "read-only context: no action"})
+	case m.session.Platform == nil:
+		return m.setFlash(views.Flash{Level: views.FlashWarning, Text: "actions go through the platform API: none is configured for this context (platform: in the config)"})
+	}
+	m.actionGen++
+	m.action = newActionDialog(req, strings.EqualFold(m.session.Environment, "production"), m.actionGen)
+	return m.dryRun()
+}
+
+// dryRun asks the server what the action would change.
+func (m *Model) dryRun() tea.Cmd {
+	d := m.action
+	req, err := d.request()
+	if err != nil {
+		d.preview, d.previewE = nil, ""
+		return nil
+	}
+	req.Reason = "dry run: " + req.Reason
+	actor, gen := m.session.Platform, d.gen
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, err := actor.DryRun(ctx, req)
+		return dryRunMsg{gen: gen, out: out, err: err}
+	}
+}
+
+func newKey() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// actionKey handles a key in the dialog.
+func (m *Model) actionKey(msg tea.KeyPressMsg) tea.Cmd {
+	d := m.action
+	switch msg.String() {
+	case "esc", "ctrl+c":
+		m.action = nil
+		return m.setFlash(views.Flash{Text: "cancelled: nothing was done"})
+	case "tab", "down":
+		d.fields[d.focus].Blur()
+		d.focus = (d.focus + 1) % len(d.fields)
+		return d.fields[d.focus].Focus()
+	case "shift+tab", "up":
+		d.fields[d.focus].Blur()
+		d.focus = (d.focus + len(d.fields) - 1) % len(d.fields)
+		return d.fields[d.focus].Focus()
+	case "enter":
+		if d.focus < len(d.fields)-1 { // enter moves on; only the confirmation field submits
+			d.fields[d.focus].Blur()
+			d.focus++
+			return tea.Batch(d.fields[d.focus].Focus(), m.dryRun())
+		}
+		req, err := d.request()
+		if err != nil {
+			d.err = err.Error()
+			return nil
+		}
+		if !d.confirmed() {
+			d.err = "not confirmed: " + d.fields[len(d.fields)-1].Placeholder
+			return nil
+		}
+		req.IdempotencyKey = newKey()
+		return m.submit(req, d.title())
+	}
+	var cmd tea.Cmd
+	d.fields[d.focus], cmd = d.fields[d.focus].Update(msg)
+	d.err = ""
+	return cmd
+}
+
+// submit runs the action in a command and tracks it in the status bar; the watch shows
+// the real new state (no optimistic change).
+func (m *Model) submit(req api.ActionRequest, what string) tea.Cmd {
+	m.action = nil
+	t := taskInfo{id: req.IdempotencyKey, what: what, since: m.opts.Now()}
+	m.tasks = append(m.tasks, t)
+	actor := m.session.Platform
+	m.opts.Log.Info("action requested", "kind", req.Kind, "namespace", req.Target.Namespace, "name", req.Target.Name)
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := actor.Act(ctx, req)
+		return actedMsg{task: t, out: out, err: err}
+	}
+}
+
+// acted records an action's outcome.
+func (m *Model) acted(msg actedMsg) tea.Cmd {
+	for i, t := range m.tasks {
+		if t.id == msg.task.id {
+			m.tasks = append(m.tasks[:i], m.tasks[i+1:]...)
+			break
+		}
+	}
+	if msg.err != nil {
+		m.opts.Log.Warn("action refused or failed", "what", msg.task.what, "err", msg.err)
+		var pe *platform.Error
+		text := msg.err.Error()
+		if errors.As(msg.err, &pe) && pe.AuditID() != "" {
+			text += "\n\n(audit record " + pe.AuditID() + ")"
+		}
+		m.dialog = errorDialog(msg.task.what+": not done", text)
+		if m.quitting {
+			return tea.Quit
+		}
+		return nil
+	}
+	text := msg.task.what + ": " + msg.out.Status
+	if msg.out.Status == "pending_approval" {
+		text += " (someone with the right role must approve it)"
+	}
+	cmd := m.setFlash(views.Flash{Text: termtext.Line(text)})
+	if m.quitting && len(m.tasks) == 0 {
+		return tea.Quit
+	}
+	return cmd
+}
+
+// tasksLine is the status bar's list of actions in flight.
+func (m *Model) tasksLine() string {
+	if len(m.tasks) == 0 {
+		return ""
+	}
+	parts := make([]string, len(m.tasks))
+	for i, t := range m.tasks {
+		parts[i] = "⏳ " + t.what
+	}
+	return strings.Join(parts, "  ")
+}
+
+// renderAction draws the dialog.
+func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
+	box := s.DialogDanger
+	inner := max(10, min(w-box.GetHorizontalFrameSize(), 90))
+	where := fmt.Sprintf("context %s · namespace %s · %s", termtext.Line(sess.Context), termtext.Line(d.req.Namespace), strings.ToUpper(sess.Environment))
+	lines := []string{s.DialogTitle.Render(termtext.Line(d.title())), s.Muted.Render(where)}
+	if d.prod {
+		lines = append(lines, s.Production.Render("▲ PRODUCTION"))
+	}
+	lines = append(lines, "")
+	switch {
+	case d.previewE != "":
+		lines = append(lines, s.Danger.Render("dry run refused: "+termtext.Line(d.previewE)))
+	case d.preview != nil && len(d.preview.Changes) > 0:
+		lines = append(lines, s.Primary.Render("What will change (server dry run):"))
+		for _, c := range d.preview.Changes {
+			lines = append(lines, fmt.Sprintf("  %s: %s → %s", termtext.Line(c.Field), s.Muted.Render(termtext.Line(c.From)), s.Warning.Render(termtext.Line(c.To))))
+		}
+	case d.preview != nil:
+		lines = append(lines, s.Muted.Render("dry run: "+termtext.Line(d.preview.Message)))
+	default:
+		lines = append(lines, s.Muted.Render("asking the server what will change…"))
+	}
+	lines = append(lines, "")
+	for i := range d.fields {
+		d.fields[i].SetWidth(max(10, inner-12))
+		lines = append(lines, d.fields[i].View())
+	}
+	if d.err != "" {
+		lines = append(lines, s.FlashError.Render(termtext.Line(d.err)))
+	}
+	lines = append(lines, "", s.Muted.Render("tab next field · enter on confirm runs it · esc cancels (nothing is done)"))
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, inner, "…")
+	}
+	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box.Render(strings.Join(lines, "\n")))
+}

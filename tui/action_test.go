@@ -1,0 +1,141 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/sources/platform"
+	"github.com/vigie-dev/vigie/views"
+)
+
+// fakeActor records what the TUI asked the platform API.
+type fakeActor struct {
+	mu      sync.Mutex
+	dry     []api.ActionRequest
+	acted   []api.ActionRequest
+	refuse  error
+	changes []api.Change
+}
+
+func (f *fakeActor) DryRun(_ context.Context, r api.ActionRequest) (api.Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.dry = append(f.dry, r)
+	return api.Outcome{Status: "succeeded", DryRun: true, Changes: f.changes}, nil
+}
+
+func (f *fakeActor) Act(_ context.Context, r api.ActionRequest) (api.Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.acted = append(f.acted, r)
+	if f.refuse != nil {
+		return api.Outcome{}, f.refuse
+	}
+	return api.Outcome{Status: "succeeded", AuditID: "a-1"}, nil
+}
+
+func actionModel(t *testing.T, env string, actor Actor) *Model {
+	t.Helper()
+	m := newTestModel(views.Route{Screen: views.ScreenDeployments}, env)
+	m.keys.Workloads.Scale.SetEnabled(true)
+	m.keys.Workloads.Restart.SetEnabled(true)
+	m.session.Platform = actor
+	drive(t, m, press("g"))
+	drivePrime(t, m)
+	return m
+}
+
+func drivePrime(t *testing.T, m *Model) {
+	t.Helper()
+	drive(t, m, tea.WindowSizeMsg{Width: 120, Height: 40}, views.KubeSnapshot{Snap: fixture()})
+}
+
+func TestScaleAsksWhatWhereWhyAndConfirmation(t *testing.T) {
+	f := &fakeActor{changes: []api.Change{{Field: "spec.replicas", From: "3", To: "5"}}}
+	m := actionModel(t, "dev", f)
+	drive(t, m, press("S")) // checkout, the first deployment
+	if m.action == nil {
+		t.Fatal("S opens the scale dialog")
+	}
+	s := screen(m)
+	for _, want := range []string{"Scale deployment payments/checkout", "context local-payments · namespace payments · DEV", "replicas: 3"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("dialog lacks %q:\n%s", want, s)
+		}
+	}
+	drive(t, m, press("backspace"), press("5"), press("enter"))
+	if s := screen(m); !strings.Contains(s, "spec.replicas: 3 → 5") {
+		t.Fatalf("the server's dry run shows what will change:\n%s", s)
+	}
+	drive(t, m, typeText("INC-42 more capacity")...)
+	drive(t, m, press("enter"), press("enter")) // enter on an empty confirmation does nothing
+	if len(f.acted) != 0 || m.action == nil || !strings.Contains(screen(m), "not confirmed") {
+		t.Fatalf("enter alone never confirms: acted %d", len(f.acted))
+	}
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 1 {
+		t.Fatalf("acted %d times, want 1", len(f.acted))
+	}
+	r := f.acted[0]
+	if r.Kind != "scale" || *r.Params.Replicas != 5 || r.Reason != "INC-42 more capacity" || r.Target.Name != "checkout" ||
+		r.IdempotencyKey == "" || r.Expect == nil || r.Expect.ResourceVersion != fixture().Deployments[0].ResourceVersion {
+		t.Fatalf("request = %+v", r)
+	}
+	if !strings.Contains(screen(m), "Scale deployment payments/checkout: succeeded") {
+		t.Fatalf("the outcome is shown:\n%s", screen(m))
+	}
+}
+
+func TestProductionNeedsReasonAndTypedName(t *testing.T) {
+	f := &fakeActor{}
+	m := actionModel(t, "production", f)
+	drive(t, m, press("R"))
+	if !strings.Contains(screen(m), "▲ PRODUCTION") {
+		t.Fatalf("the dialog says production:\n%s", screen(m))
+	}
+	drive(t, m, typeText("oops")...)
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("checkout")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 0 || !strings.Contains(screen(m), "10 characters at least") {
+		t.Fatalf("a short reason is refused in production:\n%s", screen(m))
+	}
+	drive(t, m, press("shift+tab"))
+	drive(t, m, typeText(" — restart after config change")...)
+	drive(t, m, press("tab"))
+	for range 8 {
+		drive(t, m, press("backspace"))
+	}
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 0 {
+		t.Fatal("in production only the deployment's name confirms")
+	}
+	drive(t, m, press("esc"))
+	if m.action != nil || len(f.acted) != 0 || !strings.Contains(screen(m), "cancelled: nothing was done") {
+		t.Fatal("esc cancels and says nothing was done")
+	}
+}
+
+func TestRefusalIsShownAndNoPlatformMeansNoAction(t *testing.T) {
+	f := &fakeActor{refuse: &platform.Error{Status: 403, Code: "forbidden", Message: "alice (member) may not restart in production"}}
+	m := actionModel(t, "dev", f)
+	drive(t, m, press("R"), press("enter"))
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if m.dialog == nil || !strings.Contains(screen(m), "may not restart") {
+		t.Fatalf("a refusal is shown as the server worded it:\n%s", screen(m))
+	}
+	m2 := actionModel(t, "dev", nil)
+	m2.session.Platform = nil
+	drive(t, m2, press("R"))
+	if m2.action != nil || !strings.Contains(screen(m2), "platform API") {
+		t.Fatalf("without a platform API no dialog opens:\n%s", screen(m2))
+	}
+}
