@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,6 +251,25 @@ func (d *decoder) duration(n *yaml.Node, path string) (time.Duration, bool) {
 		return 0, false
 	}
 	return t, true
+}
+
+// integer decodes a whole number from lo to hi.
+func (d *decoder) integer(n *yaml.Node, path string, lo, hi int) (int, bool) {
+	v, ok := d.scalar(n, path, "a whole number")
+	if !ok {
+		return 0, false
+	}
+	expected := fmt.Sprintf("(expected a whole number from %d to %d)", lo, hi)
+	i, err := strconv.ParseInt(v, 0, 64)
+	switch {
+	case deref(n).ShortTag() != "!!int" || err != nil:
+		d.add(n, path, "invalid value %q %s", v, expected)
+		return 0, false
+	case i < int64(lo) || i > int64(hi):
+		d.add(n, path, "%s is out of range %s", v, expected)
+		return 0, false
+	}
+	return int(i), true
 }
 
 // stringList decodes a list of non-empty strings (a single string is not a list).

@@ -22,6 +22,13 @@
 //		url, token := ctx.Prometheus.URL, ctx.Prometheus.BearerToken.Reveal()
 //	}
 //	ui := res.UI // theme and key overrides, checked by keymaps and themes in cmd/vigie
+//	logs := res.Logs // ring size, pod log streams, history: defaults filled in
+//	if team != nil {
+//		for _, svc := range team.Services { // file order
+//			sc := team.ServiceConfig[svc] // SLO (nil for none), Queries by signal name
+//			// compile sc.Queries; report a bad one at res.QueryPosition(team.Name, svc, signal)
+//		}
+//	}
 //
 // Load returns either a fully valid Resolved or an error: Errors (every problem found in
 // the file, the environment and the flags, sorted by position) or a plain error for a
@@ -38,11 +45,16 @@
 //	  table.filter: "/"          # a key,
 //	  global.quit: [q, ctrl+c]   # a list of keys,
 //	  workloads.describe: []     # or [] to unbind
+//	logs:
+//	  ringSize: 100000           # lines kept per logs screen, 1000..5000000
+//	  maxStreams: 8              # concurrent pod log streams, 1..64
+//	  since: 15m                 # history shown when a logs screen opens (Go duration)
 //	contexts:
 //	  NAME:                      # [a-z0-9][a-z0-9._-]*, at most 63 characters
 //	    environment: dev         # required: production | staging | dev
 //	    team: TEAM               # must be a key of teams when teams is not empty
 //	    readOnly: false
+//	    runbooks: PATH           # a folder of runbooks; must exist
 //	    kube: {kubeconfig: PATH, context: KUBE-CONTEXT}
 //	    prometheus:   {url: URL, bearerToken: S | bearerTokenFile: PATH, timeout: 10s}
 //	    alertmanager: {url: URL, bearerToken: S | bearerTokenFile: PATH, timeout: 10s}
@@ -53,7 +65,12 @@
 //	  TEAM:
 //	    namespaces: [NS, ...]    # required, DNS-1123 labels
 //	    selector: team=payments  # Kubernetes label selector
-//	    services: [NAME, ...]
+//	    alertMatchers: {LABEL: VALUE, ...}  # default {team: TEAM}
+//	    services:                # [NAME, ...], or a mapping of NAME to settings:
+//	      NAME:
+//	        slo: {objective: 99.5, window: 30d}   # percent in (0, 100); window in d/h/m
+//	        queries: {SIGNAL: TEMPLATE, ...}      # PromQL template overrides
+//	      NAME: {}
 //
 // Unknown and duplicate keys are errors. Source sections are optional, but a section
 // needs its url (absolute http or https, without credentials, query or fragment).
@@ -74,13 +91,36 @@
 // or empty key is a problem (YAML reads a bare ~, # or ! as no value, and > or | as a
 // block). Problems name the field keys.table.filter (see KeyPath).
 //
+// # Services, alerts, logs and runbooks
+//
+// services is a list of names or a mapping of name to settings; either way Team.Services
+// lists the names in file order and Team.ServiceConfig has an entry for each (the zero
+// ServiceConfig for a service without settings). A listed name may appear once. slo
+// needs objective, a percentage (a YAML number) greater than 0 and less than 100, kept
+// as a ratio (SLO.Objective 0.995 for 99.5); window is whole days, hours and minutes
+// (30d, 7d, 12h, 1d12h; default DefaultSLOWindow). queries maps a signal name (see
+// SignalNames; latency stands for the three quantiles) to a PromQL template, kept as
+// written: this package only checks that it is a non-empty string, and the Prometheus
+// source compiles it; report its errors at Config.QueryPosition (or
+// Resolved.QueryPosition), named QueryPath.
+//
+// alertMatchers are label equality matchers (label name -> value) that select the
+// team's alerts in Alertmanager. Label names are Prometheus label names, values are
+// non-empty, and an explicit mapping needs at least one; absent, Team.AlertMatchers is
+// {"team": NAME}, also for a team known only by its name.
+//
+// runbooks is a local folder (relative to the file's folder, ~ expanded) kept absolute in
+// Context.Runbooks; Load requires the selected context's folder (every context's with
+// SecretFilesAll) to exist and be a folder. logs fills Resolved.Logs over DefaultLogs.
+//
 // # Environment and flags
 //
 // They apply to the selected context: VIGIE_CONTEXT/--context (select),
 // VIGIE_KUBECONFIG/--kubeconfig, VIGIE_TEAM/--team, VIGIE_READ_ONLY/--read-only,
 // VIGIE_LOG_FILE/--log-file, VIGIE_PROMETHEUS_URL, VIGIE_ALERTMANAGER_URL, VIGIE_LOKI_URL
 // (each creates the section when the file has none), VIGIE_LOKI_TENANT,
-// VIGIE_PLATFORM_URL, VIGIE_PLATFORM_TOKEN, VIGIE_ENVIRONMENT. VIGIE_THEME replaces the
+// VIGIE_PLATFORM_URL, VIGIE_PLATFORM_TOKEN, VIGIE_ENVIRONMENT, VIGIE_RUNBOOKS (a
+// relative path there is from the current directory). VIGIE_THEME replaces the
 // theme (a relative path there is from the current directory; UI.ThemePosition is then
 // "$VIGIE_THEME"). Empty variables count as unset. VIGIE_READ_ONLY takes
 // 1/0/true/false/yes/no.

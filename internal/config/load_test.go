@@ -1,8 +1,11 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -451,11 +454,30 @@ func TestExampleConfigs(t *testing.T) {
 	if r.UI.Theme != "auto" || len(r.UI.Keys) != 3 || r.UI.Keys["workloads.describe"] == nil {
 		t.Errorf("ui: %+v", r.UI)
 	}
+	if want := (LogsConfig{RingSize: 200000, MaxStreams: 16, Since: time.Hour}); r.Logs != want {
+		t.Errorf("logs %+v, want %+v", r.Logs, want)
+	}
+	if want, _ := filepath.Abs("testdata/runbooks"); r.Context.Runbooks != want {
+		t.Errorf("runbooks %q, want %q", r.Context.Runbooks, want)
+	}
+	pay, search := r.File.Config.Teams["payments"], r.File.Config.Teams["search"]
+	if !slices.Equal(pay.Services, []string{"checkout", "ledger"}) || !slices.Equal(search.Services, []string{"indexer", "query"}) {
+		t.Errorf("services %q %q", pay.Services, search.Services)
+	}
+	if slo := pay.ServiceConfig["checkout"].SLO; slo == nil || *slo != (SLO{Objective: 0.995, Window: 30 * 24 * time.Hour}) || len(pay.ServiceConfig["checkout"].Queries) != 2 {
+		t.Errorf("checkout: %+v", pay.ServiceConfig["checkout"])
+	}
+	if !reflect.DeepEqual(pay.ServiceConfig["ledger"], ServiceConfig{}) || !reflect.DeepEqual(search.ServiceConfig["query"], ServiceConfig{}) {
+		t.Errorf("ledger %+v, query %+v: want no settings", pay.ServiceConfig["ledger"], search.ServiceConfig["query"])
+	}
+	if !maps.Equal(pay.AlertMatchers, map[string]string{"team": "payments", "tier": "backend"}) || !maps.Equal(search.AlertMatchers, map[string]string{"team": "search"}) {
+		t.Errorf("alert matchers %v %v", pay.AlertMatchers, search.AlertMatchers)
+	}
 
 	_, err = Load(LoadOptions{Path: "testdata/broken.yaml", Env: env, SecretFiles: SecretFilesAll})
 	ps := problemsOf(t, err)
-	if len(ps) != 23 {
-		t.Errorf("broken.yaml: %d problems, want 23:\n%v", len(ps), err)
+	if len(ps) != 34 {
+		t.Errorf("broken.yaml: %d problems, want 34:\n%v", len(ps), err)
 	}
 	for _, secret := range []string{"hunter2", "TOPSECRET"} {
 		if strings.Contains(err.Error(), secret) {

@@ -28,7 +28,7 @@ func TestFileProblems(t *testing.T) {
 		{
 			name: "unknown top-level key",
 			yaml: "current_context: a\n",
-			want: []string{`1:1: current_context: unknown key; did you mean "current-context"? (valid keys: current-context, log-file, theme, keys, contexts, teams)`},
+			want: []string{`1:1: current_context: unknown key; did you mean "current-context"? (valid keys: current-context, log-file, theme, keys, logs, contexts, teams)`},
 		},
 		{
 			name: "unknown key without suggestion",
@@ -221,7 +221,7 @@ func TestFileProblems(t *testing.T) {
 		{
 			name: "theme",
 			yaml: "themes: dark\n",
-			want: []string{`1:1: themes: unknown key; did you mean "theme"? (valid keys: current-context, log-file, theme, keys, contexts, teams)`},
+			want: []string{`1:1: themes: unknown key; did you mean "theme"? (valid keys: current-context, log-file, theme, keys, logs, contexts, teams)`},
 		},
 		{
 			name: "theme of the wrong type",

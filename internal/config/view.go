@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -32,6 +34,7 @@ type docConfig struct {
 	LogFile        string                `yaml:"log-file,omitempty" json:"log-file,omitempty"`
 	Theme          string                `yaml:"theme,omitempty" json:"theme,omitempty"`
 	Keys           map[string][]string   `yaml:"keys,omitempty" json:"keys,omitempty"`
+	Logs           *docLogs              `yaml:"logs,omitempty" json:"logs,omitempty"`
 	Contexts       map[string]docContext `yaml:"contexts,omitempty" json:"contexts,omitempty"`
 	Teams          map[string]docTeam    `yaml:"teams,omitempty" json:"teams,omitempty"`
 }
@@ -40,6 +43,7 @@ type docContext struct {
 	Environment  Environment  `yaml:"environment" json:"environment"`
 	Team         string       `yaml:"team,omitempty" json:"team,omitempty"`
 	ReadOnly     bool         `yaml:"readOnly" json:"readOnly"`
+	Runbooks     string       `yaml:"runbooks,omitempty" json:"runbooks,omitempty"`
 	Kube         *docKube     `yaml:"kube,omitempty" json:"kube,omitempty"`
 	Prometheus   *docEndpoint `yaml:"prometheus,omitempty" json:"prometheus,omitempty"`
 	Alertmanager *docEndpoint `yaml:"alertmanager,omitempty" json:"alertmanager,omitempty"`
@@ -76,10 +80,73 @@ type docPlatform struct {
 	TokenFile string `yaml:"tokenFile,omitempty" json:"tokenFile,omitempty"`
 }
 
+type docLogs struct {
+	RingSize   int    `yaml:"ringSize" json:"ringSize"`
+	MaxStreams int    `yaml:"maxStreams" json:"maxStreams"`
+	Since      string `yaml:"since" json:"since"`
+}
+
 type docTeam struct {
-	Namespaces []string `yaml:"namespaces" json:"namespaces"`
-	Selector   string   `yaml:"selector,omitempty" json:"selector,omitempty"`
-	Services   []string `yaml:"services,omitempty" json:"services,omitempty"`
+	Namespaces    []string          `yaml:"namespaces" json:"namespaces"`
+	Selector      string            `yaml:"selector,omitempty" json:"selector,omitempty"`
+	AlertMatchers map[string]string `yaml:"alertMatchers,omitempty" json:"alertMatchers,omitempty"`
+	Services      *docServices      `yaml:"services,omitempty" json:"services,omitempty"`
+}
+
+// docServices prints a team's services as the list of names when none has settings,
+// else as a mapping of name to settings, in file order (which a Go map would lose).
+type docServices struct {
+	names    []string
+	settings map[string]docService // nil for the list form
+}
+
+type docService struct {
+	SLO     *docSLO           `yaml:"slo,omitempty" json:"slo,omitempty"`
+	Queries map[string]string `yaml:"queries,omitempty" json:"queries,omitempty"`
+}
+
+type docSLO struct {
+	Objective float64 `yaml:"objective" json:"objective"` // a percentage, as written
+	Window    string  `yaml:"window" json:"window"`
+}
+
+func (s docServices) MarshalYAML() (any, error) {
+	if s.settings == nil {
+		return s.names, nil
+	}
+	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	for _, name := range s.names {
+		var v yaml.Node
+		if err := v.Encode(s.settings[name]); err != nil {
+			return nil, err
+		}
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: name}, &v)
+	}
+	return m, nil
+}
+
+func (s docServices) MarshalJSON() ([]byte, error) {
+	if s.settings == nil {
+		return json.Marshal(s.names)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // templates hold < and >
+	buf.WriteByte('{')
+	for i, name := range s.names {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		if err := enc.Encode(name); err != nil {
+			return nil, err
+		}
+		buf.WriteByte(':')
+		if err := enc.Encode(s.settings[name]); err != nil {
+			return nil, err
+		}
+	}
+	buf.WriteByte('}')
+	return buf.Bytes(), nil
 }
 
 func urlString(u *url.URL) string {
@@ -105,7 +172,7 @@ func fromFile(s Secret, file string) Secret {
 }
 
 func docOf(c *Context) docContext {
-	d := docContext{Environment: c.Environment, Team: c.Team, ReadOnly: c.ReadOnly}
+	d := docContext{Environment: c.Environment, Team: c.Team, ReadOnly: c.ReadOnly, Runbooks: c.Runbooks}
 	if c.Kube != (Kube{}) {
 		d.Kube = &docKube{Kubeconfig: c.Kube.Kubeconfig, Context: c.Kube.Context}
 	}
@@ -140,15 +207,63 @@ func docOf(c *Context) docContext {
 	return d
 }
 
+// docOfTeam shows what is set: alertMatchers unless they are the default, services
+// with their settings when one has any.
 func docOfTeam(t *Team) docTeam {
-	return docTeam{Namespaces: t.Namespaces, Selector: t.Selector, Services: t.Services}
+	d := docTeam{Namespaces: t.Namespaces, Selector: t.Selector}
+	if !maps.Equal(t.AlertMatchers, defaultAlertMatchers(t.Name)) {
+		d.AlertMatchers = t.AlertMatchers
+	}
+	if len(t.Services) == 0 {
+		return d
+	}
+	d.Services = &docServices{names: t.Services}
+	for _, name := range t.Services {
+		sc := t.ServiceConfig[name]
+		if sc.SLO == nil && len(sc.Queries) == 0 {
+			continue
+		}
+		if d.Services.settings == nil {
+			d.Services.settings = map[string]docService{}
+		}
+		ds := docService{Queries: sc.Queries}
+		if sc.SLO != nil {
+			ds.SLO = &docSLO{Objective: percent(sc.SLO.Objective), Window: formatSLOWindow(sc.SLO.Window)}
+		}
+		d.Services.settings[name] = ds
+	}
+	if d.Services.settings != nil {
+		for _, name := range t.Services {
+			if _, ok := d.Services.settings[name]; !ok {
+				d.Services.settings[name] = docService{}
+			}
+		}
+	}
+	return d
+}
+
+// percent turns an objective ratio back into the percentage written in the file
+// (0.995 -> 99.5), without the float noise of the multiplication.
+func percent(ratio float64) float64 {
+	p, err := strconv.ParseFloat(strconv.FormatFloat(ratio*100, 'g', 12, 64), 64)
+	if err != nil {
+		return ratio * 100
+	}
+	return p
+}
+
+func docOfLogs(l LogsConfig) *docLogs {
+	if l == DefaultLogs() {
+		return nil
+	}
+	return &docLogs{RingSize: l.RingSize, MaxStreams: l.MaxStreams, Since: durationString(l.Since)}
 }
 
 // document builds the merged configuration: the file's contexts and teams, with the
 // selected context (and current-context, log-file, theme) as overridden.
 func (r *Resolved) document(minify bool) (docConfig, error) {
 	cfg := r.File.Config
-	d := docConfig{CurrentContext: r.ContextName(), LogFile: r.LogFile, Theme: r.UI.Theme, Keys: r.UI.Keys}
+	d := docConfig{CurrentContext: r.ContextName(), LogFile: r.LogFile, Theme: r.UI.Theme, Keys: r.UI.Keys, Logs: docOfLogs(r.Logs)}
 	if r.UI.ThemeFile != "" {
 		d.Theme = r.UI.ThemeFile
 	}
