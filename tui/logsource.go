@@ -181,13 +181,13 @@ func kubeLogSource(s Session) func(context.Context, views.LogQuery) (<-chan sour
 	if s.Kube == nil {
 		return nil
 	}
-	cs := s.Kube
+	cs, maxStreams := s.Kube, s.LogStreams
 	return func(ctx context.Context, q views.LogQuery) (<-chan sources.LogBatch, error) {
 		if q.Pod == "" && q.Selector == "" {
 			return nil, errors.New("logs: the deployment's pod selector is unknown (is it still there?)")
 		}
 		r := kube.LogsRequest{Namespace: q.Namespace, Pod: q.Pod, Selector: q.Selector,
-			Container: q.Container, Since: q.Since, Follow: q.Follow, Previous: q.Previous}
+			Container: q.Container, Since: q.Since, Follow: q.Follow, Previous: q.Previous, MaxStreams: maxStreams}
 		if !q.To.IsZero() { // Kubernetes keeps no window: read from From, keep up to To
 			r.Since, r.Follow = time.Since(q.From), false
 			ch, err := kube.Logs(ctx, cs, r)

@@ -46,6 +46,20 @@ type Session struct {
 	Alerts      *alertmanager.Client // nil when the context has no Alertmanager
 	Loki        *loki.Client         // nil when the context has no Loki: pod logs then
 	Platform    Actor                // the platform API; nil = no guarded action
+
+	// From the team's configuration:
+	Services      map[string]ServiceSettings // configured services (SLO, query overrides)
+	AlertMatchers map[string]string          // labels selecting the team's alerts; nil = team=<Team>
+	Runbooks      string                     // local runbooks folder ("" = none)
+	LogRing       int                        // lines kept per logs screen (0 = 100,000)
+	LogStreams    int                        // concurrent pod log streams (0 = 8)
+	LogSince      time.Duration              // history shown when a logs screen opens (0 = 15m)
+}
+
+// ServiceSettings are a configured service's SLO and PromQL template overrides.
+type ServiceSettings struct {
+	SLO     prom.SLO
+	Queries map[string]string
 }
 
 // Options build a Model. The zero value of every optional field is usable.
@@ -165,7 +179,7 @@ func (m *Model) open(r views.Route) views.View {
 	var v views.View
 	switch r.Screen {
 	case views.ScreenLogs:
-		v = logs.New(m.env, r, logs.Options{Selector: m.selectorOf(r)})
+		v = logs.New(m.env, r, logs.Options{Selector: m.selectorOf(r), Since: m.session.LogSince})
 	case views.ScreenHome:
 		v = home.New(m.env, r)
 	case views.ScreenMetrics:

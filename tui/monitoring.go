@@ -7,6 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -26,9 +29,20 @@ func promScope(s Session) prom.Scope {
 	return prom.Scope{OneOf: map[string][]string{"namespace": s.Namespaces}}
 }
 
-// alertFilter is the team's part of Alertmanager: alerts labelled with its name.
+// alertFilter is the team's part of Alertmanager: its configured matchers, else alerts
+// labelled with its name.
 func alertFilter(s Session) alertmanager.TeamFilter {
+	if len(s.AlertMatchers) > 0 {
+		return alertmanager.TeamFilter{Matchers: s.AlertMatchers}
+	}
 	return alertmanager.TeamFilter{Matchers: map[string]string{"team": s.Team}}
+}
+
+// service builds the PromQL of one of the session's services, with its configured SLO
+// and template overrides.
+func service(s Session, name string) (prom.Service, error) {
+	set := s.Services[name]
+	return prom.NewService(prom.ServiceOptions{Name: name, Scope: promScope(s), SLO: set.SLO, Overrides: set.Queries})
 }
 
 // ServiceNames derives the team's services from its deployments: the service label, else
@@ -80,7 +94,7 @@ func (m *Model) restartPromPoll(services []string) tea.Cmd {
 	}
 	var svcs []prom.Service
 	for _, n := range services {
-		svc, err := prom.NewService(prom.ServiceOptions{Name: n, Scope: promScope(m.session)})
+		svc, err := service(m.session, n)
 		if err != nil {
 			m.opts.Log.Warn("prometheus service", "service", n, "err", err)
 			continue
@@ -174,6 +188,12 @@ func (m *Model) monitoringUpdate(msg tea.Msg) (tea.Cmd, bool) {
 // servicesChanged restarts the prom poll when the team's services changed.
 func (m *Model) servicesChanged() tea.Cmd {
 	names := ServiceNames(m.last)
+	for n := range m.session.Services {
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
 	if slices.Equal(names, m.promServices) {
 		return nil
 	}
@@ -198,15 +218,16 @@ func dataFuncs(env *views.Env, s Session) {
 	if s.Loki != nil {
 		env.LogsVia = "Loki"
 	}
-	env.PromRange, env.PromQuery, env.AlertHistory, env.Runbook = nil, nil, nil, fetchRunbook
+	env.PromRange, env.PromQuery, env.AlertHistory, env.Runbook = nil, nil, nil, runbookFetcher(s.Runbooks)
+	env.RingSize = s.LogRing
 	env.PromInstant, env.PromComplete = nil, nil
 	api := s.Prom
 	if api == nil {
 		return
 	}
 	scope := promScope(s)
-	env.PromRange = func(ctx context.Context, service string, start, end time.Time, step time.Duration) (prom.SignalsSeries, error) {
-		svc, err := prom.NewService(prom.ServiceOptions{Name: service, Scope: scope})
+	env.PromRange = func(ctx context.Context, name string, start, end time.Time, step time.Duration) (prom.SignalsSeries, error) {
+		svc, err := service(s, name)
 		if err != nil {
 			return prom.SignalsSeries{}, err
 		}
@@ -235,12 +256,51 @@ func dataFuncs(env *views.Env, s Session) {
 	}
 }
 
+// runbookFetcher reads runbooks from the local runbooks folder (a runbook_url that is a
+// relative path, or file://, or whose path names a file in the folder) or over HTTP(S).
+func runbookFetcher(root string) func(context.Context, string) (string, error) {
+	return func(ctx context.Context, raw string) (string, error) {
+		if root != "" {
+			if text, ok, err := localRunbook(root, raw); ok {
+				return text, err
+			}
+		}
+		return fetchRunbook(ctx, raw)
+	}
+}
+
+// localRunbook finds raw in the runbooks folder: by its path, then by its file name.
+// Nothing outside the folder is ever read.
+func localRunbook(root, raw string) (string, bool, error) {
+	p := raw
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+		p = u.Path
+	}
+	for _, cand := range []string{strings.TrimPrefix(path.Clean("/"+p), "/"), path.Base(p)} {
+		if cand == "" || cand == "." {
+			continue
+		}
+		full := filepath.Join(root, filepath.FromSlash(cand))
+		if rel, err := filepath.Rel(root, full); err != nil || strings.HasPrefix(rel, "..") {
+			continue
+		}
+		data, err := os.ReadFile(full)
+		if err == nil {
+			if len(data) > 1<<20 {
+				data = data[:1<<20]
+			}
+			return string(data), true, nil
+		}
+	}
+	return "", false, nil
+}
+
 // fetchRunbook reads a runbook over HTTP(S): 5 s, 1 MiB at most, the server's status on
 // failure.
 func fetchRunbook(ctx context.Context, raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
-		return "", fmt.Errorf("runbook %q: only http(s) runbooks can be shown inline", raw)
+		return "", fmt.Errorf("runbook %q: not in the runbooks folder, and only http(s) runbooks can be fetched", raw)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

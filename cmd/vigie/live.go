@@ -72,6 +72,9 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	if err := checkQueries(res); err != nil {
+		return err
+	}
 	if !a.interactive() {
 		return errors.New("the live console needs a terminal on stdin and stdout (for a report without one, run `vigie doctor`)")
 	}
@@ -125,7 +128,18 @@ func (a *app) session(res *config.Resolved) tui.Session {
 	}
 	if res.Team != nil {
 		s.Team, s.Namespaces, s.Selector = res.Team.Name, res.Team.Namespaces, res.Team.Selector
+		s.AlertMatchers = res.Team.AlertMatchers
+		s.Services = map[string]tui.ServiceSettings{}
+		for name, sc := range res.Team.ServiceConfig {
+			set := tui.ServiceSettings{Queries: sc.Queries}
+			if sc.SLO != nil {
+				set.SLO = prom.SLO{Objective: sc.SLO.Objective, Window: sc.SLO.Window}
+			}
+			s.Services[name] = set
+		}
 	}
+	s.Runbooks = c.Runbooks
+	s.LogRing, s.LogStreams, s.LogSince = res.Logs.RingSize, res.Logs.MaxStreams, res.Logs.Since
 	if len(s.Namespaces) == 0 {
 		s.KubeErr = fmt.Errorf("team %q has no namespaces in the config file: vigie never watches the whole cluster", s.Team)
 		return s
@@ -192,4 +206,24 @@ func (a *app) connector() func(ctxName, team string) (tui.Session, error) {
 		}
 		return a.session(res), nil
 	}
+}
+
+// checkQueries compiles the team's PromQL template overrides now, so that a bad one is a
+// configuration error at start-up, with its position, not a blank chart later.
+func checkQueries(res *config.Resolved) error {
+	if res.Team == nil {
+		return nil
+	}
+	var errs []error
+	for _, name := range res.Team.Services {
+		sc := res.Team.ServiceConfig[name]
+		for sig, tpl := range sc.Queries {
+			_, err := prom.NewService(prom.ServiceOptions{Name: name, Scope: prom.Scope{OneOf: map[string][]string{"namespace": res.Team.Namespaces}},
+				Overrides: map[string]string{sig: tpl}})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %w", res.QueryPosition(res.Team.Name, name, sig), config.QueryPath(res.Team.Name, name, sig), err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -134,6 +134,31 @@ func TestBadKeyOverrideIsAConfigError(t *testing.T) {
 	}
 }
 
+// A PromQL template override that drops the team's scope is refused at start-up, with
+// its position in the file.
+func TestBadQueryOverrideIsAConfigError(t *testing.T) {
+	env, path := setup(t, "config.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "    services: [checkout, ledger]\n",
+		"    services:\n      checkout:\n        queries:\n          rate: 'sum(rate(http_requests_total[5m]))'\n      ledger: {}\n", 1)
+	if bad == string(data) {
+		t.Fatal("fixture changed: no services list to replace")
+	}
+	if err := os.WriteFile(path, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := vigie(t, env)
+	r.expect(t, 1)
+	for _, want := range []string{path + ":", "teams.payments.services.checkout.queries.rate"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	env, _ := setup(t, "config.yaml")
 	cases := []struct {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/vigie-dev/vigie/internal/config"
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
 )
 
@@ -264,6 +266,22 @@ func TestKeyActionsDocumented(t *testing.T) {
 	for _, name := range keymaps.Names() {
 		if !strings.Contains(string(doc), "`"+name+"`") {
 			t.Errorf("docs/config.md does not list the key action %s", name)
+		}
+	}
+}
+
+// The signal names the config accepts are the ones sources/prom has templates for.
+func TestSignalNamesAgree(t *testing.T) {
+	want := slices.Sorted(maps.Keys(prom.DefaultTemplates()))
+	got := slices.Sorted(slices.Values(config.SignalNames()))
+	for _, n := range want {
+		if !slices.Contains(got, n) {
+			t.Errorf("config does not accept the signal %q of sources/prom", n)
+		}
+	}
+	for _, n := range got {
+		if _, ok := prom.DefaultTemplates()[n]; !ok && !strings.HasPrefix(n, "latency_") {
+			t.Errorf("config accepts %q, which sources/prom has no template for", n)
 		}
 	}
 }

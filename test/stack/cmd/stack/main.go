@@ -25,8 +25,8 @@ import (
 const usage = `usage: stack <command>
 
   up        start etcd, Kubernetes (kwok nodes), Prometheus, Alertmanager, PostgreSQL, the
-            workload simulator and Loki (lokifake, built from the main module), seed them, and
-            write <state>/env, kubeconfig and vigie.yaml
+            workload simulator, Loki (lokifake) and the platform API (vigie serve), both built
+            from the main module, seed them, and write <state>/env, kubeconfig and vigie.yaml
   down      stop the recorded processes and remove the state dir's data (logs are kept)
   status    show which recorded processes run, and the URLs (exit 1 when none runs)
   apiserver stop|start

@@ -158,9 +158,9 @@ func Status(out io.Writer) error {
 		f.Close()
 		if derr == nil {
 			fmt.Fprintln(out)
-			for _, k := range []string{"VIGIE_STACK_KUBE_URL", "VIGIE_STACK_PROM_URL", "VIGIE_STACK_AM_URL", "VIGIE_STACK_LOKI_URL", "VIGIE_STACK_PG_DSN", "KUBECONFIG", "VIGIE_CONFIG"} {
+			for _, k := range []string{"VIGIE_STACK_KUBE_URL", "VIGIE_STACK_PROM_URL", "VIGIE_STACK_AM_URL", "VIGIE_STACK_LOKI_URL", "VIGIE_STACK_PLATFORM_URL", "VIGIE_STACK_PG_DSN", "KUBECONFIG", "VIGIE_CONFIG"} {
 				if v, ok := envfile.Lookup(vars, k); ok {
-					fmt.Fprintf(out, "%-22s %s\n", k, v)
+					fmt.Fprintf(out, "%-24s %s\n", k, v)
 				}
 			}
 			fmt.Fprintf(out, "\nsource %s\n", d.EnvFile())

@@ -161,6 +161,8 @@ func testEndpoints() Endpoints {
 		StateDir: "/s", Kubeconfig: "/s/kubeconfig", KubeURL: "https://127.0.0.1:6443", KubeCA: "/s/pki/ca.crt",
 		AdminToken: "a", AliceToken: "b", BobToken: "c", PromURL: "http://127.0.0.1:9090", AMURL: "http://127.0.0.1:9093",
 		LokiURL: "http://127.0.0.1:3100", PgPort: 5432, PaymentsROPass: "p1", SearchROPass: "p2", SimLogDir: "/s/podlogs", VigieConfig: "/s/vigie.yaml", StackCtl: "/s/bin/stack",
+		PlatformURL: "http://127.0.0.1:8443", PlatformConfig: "/s/platform/server.yaml", PlatformDB: "/s/platform/platform.db",
+		PlatformTokenFiles: map[string]string{"alice": "/s/platform/alice.token", "bob": "/s/platform/bob.token", "lena": "/s/platform/lena.token"},
 	}
 }
 
@@ -178,7 +180,13 @@ func TestEnvContract(t *testing.T) {
 		"VIGIE_STACK_PG_PAYMENTS_RO_DSN": "postgres://payments_ro:p1@127.0.0.1:5432/payments?sslmode=disable",
 		"VIGIE_STACK_PG_SEARCH_RO_DSN":   "postgres://search_ro:p2@127.0.0.1:5432/search?sslmode=disable",
 		"VIGIE_STACK_SIM_LOG_DIR":        "/s/podlogs", "VIGIE_CONFIG": "/s/vigie.yaml",
-		"VIGIE_STACK_CTL": "/s/bin/stack",
+		"VIGIE_STACK_CTL":                       "/s/bin/stack",
+		"VIGIE_STACK_PLATFORM_URL":              "http://127.0.0.1:8443",
+		"VIGIE_STACK_PLATFORM_CONFIG":           "/s/platform/server.yaml",
+		"VIGIE_STACK_PLATFORM_DB":               "sqlite:/s/platform/platform.db",
+		"VIGIE_STACK_ALICE_PLATFORM_TOKEN_FILE": "/s/platform/alice.token",
+		"VIGIE_STACK_BOB_PLATFORM_TOKEN_FILE":   "/s/platform/bob.token",
+		"VIGIE_STACK_LENA_PLATFORM_TOKEN_FILE":  "/s/platform/lena.token",
 	}
 	for k, v := range want {
 		if got, ok := envfile.Lookup(vars, k); !ok || got != v {
@@ -210,7 +218,7 @@ func TestVigieConfig(t *testing.T) {
 		"local-payments": {"dev", "payments", false}, "local-search": {"dev", "search", false}, "local-admin": {"production", "payments", true},
 	} {
 		c := ctxs[name].(map[string]any)
-		if len(c) != 7 || c["environment"] != want[0] || c["team"] != want[1] || c["readOnly"] != want[2] {
+		if len(c) != 8 || c["environment"] != want[0] || c["team"] != want[1] || c["readOnly"] != want[2] {
 			t.Errorf("context %s = %v", name, c)
 		}
 		kube := c["kube"].(map[string]any)
@@ -223,6 +231,14 @@ func TestVigieConfig(t *testing.T) {
 		// Only url: vigie's loader rejects unknown keys, and the local Loki needs no tenant.
 		if loki := c["loki"].(map[string]any); loki["url"] != "http://127.0.0.1:3100" || len(loki) != 1 {
 			t.Errorf("context %s loki = %v", name, loki)
+		}
+	}
+	// platform: {url, tokenFile} (vigie accepts url, token, tokenFile), each context with the
+	// token of its user: local-payments alice, local-search bob, local-admin lena.
+	for name, user := range map[string]string{"local-payments": "alice", "local-search": "bob", "local-admin": "lena"} {
+		pl := ctxs[name].(map[string]any)["platform"].(map[string]any)
+		if pl["url"] != "http://127.0.0.1:8443" || pl["tokenFile"] != "/s/platform/"+user+".token" || len(pl) != 2 {
+			t.Errorf("context %s platform = %v", name, pl)
 		}
 	}
 	teams := cfg["teams"].(map[string]any)
@@ -528,7 +544,7 @@ func TestRepoDir(t *testing.T) {
 	if _, err := RepoDir(""); err == nil {
 		t.Fatal("RepoDir(\"\"): no error")
 	}
-	// This checkout: test/stack's grandparent is the main module, holding lokifake's command.
+	// This checkout: test/stack's grandparent is the main module, holding lokifake's and vigie's commands.
 	here, err := FindModuleDir(".")
 	if err != nil {
 		t.Fatal(err)
@@ -539,6 +555,9 @@ func TestRepoDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(repo, filepath.FromSlash(LokiPackage), "main.go")); err != nil {
 		t.Errorf("lokifake command: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(repo, filepath.FromSlash(VigiePackage), "main.go")); err != nil {
+		t.Errorf("vigie command: %v", err)
 	}
 }
 

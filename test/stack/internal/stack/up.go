@@ -27,7 +27,7 @@ type upRun struct {
 	out io.Writer
 	reg *proc.Registry
 
-	ports  struct{ etcd, etcdPeer, api, kcm, sched, kwok, prom, am, pg, loki int }
+	ports  struct{ etcd, etcdPeer, api, kcm, sched, kwok, prom, am, pg, loki, platform int }
 	tokens struct{ admin, alice, bob string }
 	pgPass struct {
 		vigie string
@@ -44,7 +44,7 @@ type upRun struct {
 
 	mu    sync.Mutex
 	watch []*proc.Running // processes whose exit fails every wait
-	bg    sync.WaitGroup  // PostgreSQL, monitoring and Loki start in the background
+	bg    sync.WaitGroup  // PostgreSQL, monitoring, Loki and the platform API start in the background
 }
 
 // Up starts the whole platform (see README.md). selfExe is this program's binary, copied into
@@ -83,13 +83,13 @@ func Up(ctx context.Context, out io.Writer, selfExe string) error {
 	if u.bins.alertmanager, err = exec.LookPath("prometheus-alertmanager"); err != nil {
 		return err
 	}
-	ports, err := FreePorts(10)
+	ports, err := FreePorts(11)
 	if err != nil {
 		return err
 	}
 	p := &u.ports
 	p.etcd, p.etcdPeer, p.api, p.kcm, p.sched, p.kwok, p.prom, p.am, p.pg = ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], ports[7], ports[8]
-	p.loki = ports[9]
+	p.loki, p.platform = ports[9], ports[10]
 	u.tokens.admin, u.tokens.alice, u.tokens.bob = RandomHex(16), RandomHex(16), RandomHex(16)
 	u.pgPass.vigie = RandomHex(12)
 	u.pgPass.ro = map[string]string{"payments": RandomHex(12), "search": RandomHex(12)}
@@ -115,12 +115,15 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 	if err := copyFile(selfExe, self, 0o755); err != nil {
 		return fmt.Errorf("copy simulator binary: %w", err)
 	}
-	// PostgreSQL, Prometheus/Alertmanager and Loki (lokifake, built from the main module)
-	// start beside the Kubernetes control plane.
-	pgErr, monErr, lokiErr := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	// PostgreSQL, Prometheus/Alertmanager, Loki (lokifake, built from the main module) and
+	// the platform API (vigie, built from the main module) start beside the Kubernetes
+	// control plane; the platform API waits for the admin kubeconfig before it starts.
+	pgErr, monErr, lokiErr, platErr := make(chan error, 1), make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	kubeconfigReady := make(chan struct{})
 	u.bg.Go(func() { pgErr <- u.startPostgres(ctx) })
 	u.bg.Go(func() { monErr <- u.startMonitoring(ctx) })
 	u.bg.Go(func() { lokiErr <- u.startLoki(ctx) })
+	u.bg.Go(func() { platErr <- u.startPlatform(ctx, kubeconfigReady) })
 
 	if err := u.startEtcd(ctx); err != nil {
 		return err
@@ -130,6 +133,7 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 		return err
 	}
 	step("kube-apiserver ready")
+	close(kubeconfigReady)
 	rc, err := clientcmd.BuildConfigFromFlags("", u.adminKubeconfig())
 	if err != nil {
 		return err
@@ -190,8 +194,12 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 		return fmt.Errorf("postgresql: %w", err)
 	}
 	step("PostgreSQL seeded")
+	if err := <-platErr; err != nil {
+		return fmt.Errorf("platform API (vigie serve): %w", err)
+	}
+	step("platform API ready")
 	e := u.endpoints()
-	if err := u.writeFiles(e); err != nil {
+	if err := u.writeFiles(ctx, e); err != nil {
 		return err
 	}
 	u.summary(e, time.Since(t0))
@@ -199,21 +207,27 @@ func (u *upRun) run(ctx context.Context, selfExe string, t0 time.Time) (err erro
 }
 
 func (u *upRun) endpoints() Endpoints {
+	pf := u.platformFiles()
 	return Endpoints{
 		StateDir: u.d.State, Kubeconfig: u.d.path("kubeconfig"), KubeURL: u.kubeURL, KubeCA: u.caFile,
 		AdminToken: u.tokens.admin, AliceToken: u.tokens.alice, BobToken: u.tokens.bob,
 		PromURL: u.promURL(), AMURL: u.amURL(), LokiURL: u.lokiURL(), PgPort: u.ports.pg,
 		PaymentsROPass: u.pgPass.ro["payments"], SearchROPass: u.pgPass.ro["search"],
 		SimLogDir: u.logDir, VigieConfig: u.d.path("vigie.yaml"), StackCtl: u.d.StackCtl(),
+		PlatformURL: u.platformURL(), PlatformConfig: pf.config, PlatformDB: pf.db, PlatformTokenFiles: pf.tokens,
 	}
 }
 
-func (u *upRun) writeFiles(e Endpoints) error {
+func (u *upRun) writeFiles(ctx context.Context, e Endpoints) error {
 	env, err := envfile.Encode(EnvVars(e))
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(e.VigieConfig, []byte(VigieConfig(e)), 0o644); err != nil {
+		return err
+	}
+	// The main module's loader is strict: check vigie.yaml (and its token files) with it.
+	if err := checkVigieConfig(ctx, u.platformFiles().bin, e.VigieConfig); err != nil {
 		return err
 	}
 	// The env file is written last: its presence means the stack came up.
@@ -227,6 +241,7 @@ vigie local platform is up (state in %s)
   prometheus      %s
   alertmanager    %s
   loki            %s   (lokifake, serving the pod logs)
+  platform API    %s   (vigie serve; token files of %s in %s)
   postgresql      127.0.0.1:%d   (DSNs in the env file)
   pod logs        %s
   component logs  %s
@@ -235,7 +250,7 @@ vigie local platform is up (state in %s)
   source %s
 
 stack up took %.1fs
-`, e.StateDir, e.KubeURL, e.PromURL, e.AMURL, e.LokiURL, e.PgPort, e.SimLogDir, u.d.LogDir(), e.VigieConfig, u.d.EnvFile(), took.Seconds())
+`, e.StateDir, e.KubeURL, e.PromURL, e.AMURL, e.LokiURL, e.PlatformURL, platformUserNames(), filepath.Dir(e.PlatformConfig), e.PgPort, e.SimLogDir, u.d.LogDir(), e.VigieConfig, u.d.EnvFile(), took.Seconds())
 }
 
 // start starts a process and records it in pids.json at once.
