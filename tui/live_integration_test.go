@@ -5,10 +5,12 @@ package tui
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,6 +24,7 @@ import (
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/platform"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/views"
 )
@@ -46,10 +49,12 @@ func liveSession(t *testing.T, env *stackenv.Env, kctx, team string, namespaces 
 func liveModel(t *testing.T, env *stackenv.Env, start views.Route, with ...func(*Session)) (*Model, *term) {
 	t.Helper()
 	keys := keymaps.Default()
-	keys.ApplyReadOnly()
 	sess := liveSession(t, env, "local-payments", "payments", "payments")
 	for _, f := range with {
 		f(&sess)
+	}
+	if sess.Platform == nil { // as cmd/vigie does: guarded keys need the platform API
+		keys.ApplyReadOnly()
 	}
 	m := New(Options{
 		Session: sess,
@@ -231,4 +236,58 @@ func stackAlertmanager(t *testing.T, env *stackenv.Env) *alertmanager.Client {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// The payments on-call scales a deployment from the console: the dialog shows the
+// server's dry run, the action runs through the platform API (vigie serve on the local
+// platform), and the new pods appear from the watch. The same request on the search
+// team's deployment is refused by the server, in its words.
+func TestLiveScaleThroughThePlatformAPI(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	token, err := os.ReadFile(env.MustGet(t, "VIGIE_STACK_ALICE_PLATFORM_TOKEN_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := platform.New(platform.Options{URL: env.MustGet(t, "VIGIE_STACK_PLATFORM_URL"), Token: strings.TrimSpace(string(token))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := adminClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	name := fmt.Sprintf("tui-act-%d", time.Now().UnixNano()%100000)
+	labels := map[string]string{"app": name, "team": "payments"}
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/probe:1"}}}}},
+	}
+	if _, err := admin.AppsV1().Deployments("payments").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.AppsV1().Deployments("payments").Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenDeployments, Filter: name}, func(s *Session) { s.Platform = pc })
+	tm.waitFor(30*time.Second, "deployments [1 of", "1/1")
+	tm.send(press("S"))
+	tm.waitFor(10*time.Second, "Scale deployment payments/"+name, "replicas: 1")
+	tm.send(tea.KeyPressMsg{Code: tea.KeyBackspace}, press("3"), press("enter"))
+	tm.waitFor(10*time.Second, "spec.replicas", "→ 3")
+	for _, r := range "load test INC-7" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	for _, r := range "yes" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	tm.waitFor(30*time.Second, ": succeeded")
+	tm.waitFor(30*time.Second, "3/3")
+	got, err := admin.AppsV1().Deployments("payments").Get(ctx, name, metav1.GetOptions{})
+	if err != nil || *got.Spec.Replicas != 3 {
+		t.Fatalf("the deployment was not scaled: %v %v", err, got.Spec.Replicas)
+	}
 }
