@@ -105,21 +105,7 @@ func TestLiveScaleShowsNewPods(t *testing.T) {
 	admin := adminClient(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	name := fmt.Sprintf("tui-probe-%d", time.Now().UnixNano()%100000)
-	labels := map[string]string{"app": name, "team": "payments"}
-	one := int32(1)
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
-		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/probe:1"}}}}},
-	}
-	if _, err := admin.AppsV1().Deployments("payments").Create(ctx, d, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = admin.AppsV1().Deployments("payments").Delete(context.Background(), name, metav1.DeleteOptions{})
-	})
+	name := throwaway(ctx, t, admin, "tui-probe")
 	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenPods, Filter: name})
 	tm.waitFor(30*time.Second, "pods [1 of", "Running")
 	patch := []byte(`{"spec":{"replicas":3}}`)
@@ -255,21 +241,7 @@ func TestLiveScaleThroughThePlatformAPI(t *testing.T) {
 	admin := adminClient(t, env)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	name := fmt.Sprintf("tui-act-%d", time.Now().UnixNano()%100000)
-	labels := map[string]string{"app": name, "team": "payments"}
-	one := int32(1)
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
-		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/probe:1"}}}}},
-	}
-	if _, err := admin.AppsV1().Deployments("payments").Create(ctx, d, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = admin.AppsV1().Deployments("payments").Delete(context.Background(), name, metav1.DeleteOptions{})
-	})
+	name := throwaway(ctx, t, admin, "tui-act")
 	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenDeployments, Filter: name}, func(s *Session) { s.Platform = pc })
 	tm.waitFor(30*time.Second, "deployments [1 of", "1/1")
 	tm.send(press("S"))
@@ -290,4 +262,26 @@ func TestLiveScaleThroughThePlatformAPI(t *testing.T) {
 	if err != nil || *got.Spec.Replicas != 3 {
 		t.Fatalf("the deployment was not scaled: %v %v", err, got.Spec.Replicas)
 	}
+}
+
+// throwaway creates a one-replica Deployment of the payments team, deleted after the test:
+// tests that change a deployment never touch the seeded ones.
+func throwaway(ctx context.Context, t *testing.T, admin kubernetes.Interface, prefix string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s-%d", prefix, time.Now().UnixNano()%100000)
+	labels := map[string]string{"app": name, "team": "payments"}
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/probe:1"}}}}},
+	}
+	if _, err := admin.AppsV1().Deployments("payments").Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = admin.AppsV1().Deployments("payments").Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
+	return name
 }

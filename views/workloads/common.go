@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/vigie-dev/vigie/internal/termtext"
+	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/table"
@@ -171,4 +172,48 @@ func lineCount(s string) int {
 		return 0
 	}
 	return strings.Count(s, "\n") + 1
+}
+
+// renderList draws a list screen: the status line, the filter prompt, then the table, or
+// the refusal in place when RBAC forbids the whole scope, or "loading…".
+func (f *feed) renderList(env views.Env, list *table.List, resource, what, empty string, width, height int) string {
+	if width <= 0 || height <= 0 {
+		return ""
+	}
+	head := f.status(env, resource, what, list.Len(), list.Total(), width)
+	prompt := list.PromptLine(env.Styles, width)
+	rest := height - 1 - lineCount(prompt)
+	if rest <= 0 {
+		return firstLines(join(head, prompt), height)
+	}
+	if f.has && list.Total() == 0 && f.allForbidden(resource, len(scopeNamespaces(f.snap))) {
+		return firstLines(join(head, prompt, forbiddenBody(env, resource, f.forbidden(resource), width)), height)
+	}
+	if !f.has || !f.snap.Synced {
+		empty = "loading…"
+	}
+	return join(head, prompt, list.Render(env.Styles, width, rest, empty))
+}
+
+// updateList handles what every list screen does alike: new snapshots and clock ticks
+// rebuild the rows, the wheel and the table keys move; other keys go to own.
+func (f *feed) updateList(list *table.List, keys keymaps.TableKeyMap, msg tea.Msg, rebuild func(), own func(tea.KeyPressMsg) tea.Cmd) tea.Cmd {
+	if f.take(msg) {
+		rebuild()
+		return nil
+	}
+	switch msg := msg.(type) {
+	case views.Tick:
+		if f.has {
+			rebuild() // ages move on
+		}
+	case tea.MouseWheelMsg:
+		list.HandleMouse(msg)
+	case tea.KeyPressMsg:
+		if ok, cmd := list.HandleKey(msg, keys); ok {
+			return cmd
+		}
+		return own(msg)
+	}
+	return nil
 }

@@ -119,24 +119,7 @@ func (v *deploymentsView) selected() (*appsv1.Deployment, bool) {
 }
 
 func (v *deploymentsView) Update(msg tea.Msg) (views.View, tea.Cmd) {
-	if v.take(msg) {
-		v.rows()
-		return v, nil
-	}
-	if _, ok := msg.(views.Tick); ok && v.has {
-		v.rows() // ages move on
-		return v, nil
-	}
-	switch msg := msg.(type) {
-	case tea.MouseWheelMsg:
-		v.list.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		if ok, cmd := v.list.HandleKey(msg, v.env.Keys.Table); ok {
-			return v, cmd
-		}
-		return v, v.key(msg)
-	}
-	return v, nil
+	return v, v.updateList(&v.list, v.env.Keys.Table, msg, v.rows, v.key)
 }
 
 func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -173,24 +156,7 @@ func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *deploymentsView) Render(width, height int) string {
-	if width <= 0 || height <= 0 {
-		return ""
-	}
-	head := v.status(v.env, "deployments", "deployments", v.list.Len(), v.list.Total(), width)
-	prompt := v.list.PromptLine(v.env.Styles, width)
-	rest := height - 1 - lineCount(prompt)
-	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
-	}
-	ns := scopeNamespaces(v.snap)
-	if v.has && v.list.Total() == 0 && v.allForbidden("deployments", len(ns)) {
-		return firstLines(join(head, prompt, forbiddenBody(v.env, "deployments", v.forbidden("deployments"), width)), height)
-	}
-	empty := "no deployments in the team's scope"
-	if !v.has || !v.snap.Synced {
-		empty = "loading…"
-	}
-	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, empty))
+	return v.renderList(v.env, &v.list, "deployments", "deployments", "no deployments in the team's scope", width, height)
 }
 
 // firstLines keeps the first n lines of s.

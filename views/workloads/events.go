@@ -153,26 +153,12 @@ func (v *eventsView) rows() {
 }
 
 func (v *eventsView) Update(msg tea.Msg) (views.View, tea.Cmd) {
-	if v.take(msg) {
-		v.rows()
-		return v, nil
-	}
-	if _, ok := msg.(views.Tick); ok && v.has {
-		v.rows()
-		return v, nil
-	}
-	switch msg := msg.(type) {
-	case tea.MouseWheelMsg:
-		v.list.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		if ok, cmd := v.list.HandleKey(msg, v.env.Keys.Table); ok {
-			return v, cmd
-		}
+	return v, v.updateList(&v.list, v.env.Keys.Table, msg, v.rows, func(msg tea.KeyPressMsg) tea.Cmd {
 		if key.Matches(msg, v.env.Keys.Workloads.Open) {
-			return v, v.open()
+			return v.open()
 		}
-	}
-	return v, nil
+		return nil
+	})
 }
 
 // open describes the object the selected event is about.
@@ -191,25 +177,9 @@ func (v *eventsView) open() tea.Cmd {
 }
 
 func (v *eventsView) Render(width, height int) string {
-	if width <= 0 || height <= 0 {
-		return ""
-	}
 	what := "events (newest first)"
 	if v.route.Name != "" {
 		what = "events of " + strings.ToLower(v.route.Kind) + "/" + termtext.Line(v.route.Name)
 	}
-	head := v.status(v.env, "events", what, v.list.Len(), v.list.Total(), width)
-	prompt := v.list.PromptLine(v.env.Styles, width)
-	rest := height - 1 - lineCount(prompt)
-	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
-	}
-	if v.has && v.list.Total() == 0 && v.allForbidden("events", len(scopeNamespaces(v.snap))) {
-		return firstLines(join(head, prompt, forbiddenBody(v.env, "events", v.forbidden("events"), width)), height)
-	}
-	empty := "no events (Kubernetes keeps them for one hour)"
-	if !v.has || !v.snap.Synced {
-		empty = "loading…"
-	}
-	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, empty))
+	return v.renderList(v.env, &v.list, "events", what, "no events (Kubernetes keeps them for one hour)", width, height)
 }

@@ -150,24 +150,7 @@ func podRow(id string, p *corev1.Pod, info PodInfo, now time.Time) table.Row {
 }
 
 func (v *podsView) Update(msg tea.Msg) (views.View, tea.Cmd) {
-	if v.take(msg) {
-		v.rows()
-		return v, nil
-	}
-	if _, ok := msg.(views.Tick); ok && v.has {
-		v.rows()
-		return v, nil
-	}
-	switch msg := msg.(type) {
-	case tea.MouseWheelMsg:
-		v.list.HandleMouse(msg)
-	case tea.KeyPressMsg:
-		if ok, cmd := v.list.HandleKey(msg, v.env.Keys.Table); ok {
-			return v, cmd
-		}
-		return v, v.key(msg)
-	}
-	return v, nil
+	return v, v.updateList(&v.list, v.env.Keys.Table, msg, v.rows, v.key)
 }
 
 func (v *podsView) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -198,31 +181,12 @@ func (v *podsView) key(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *podsView) Render(width, height int) string {
-	if width <= 0 || height <= 0 {
-		return ""
-	}
-	what := "pods"
+	what, empty := "pods", "no pods in the team's scope"
 	if v.route.Name != "" {
-		what = "pods of deploy/" + termtext.Line(v.route.Name)
+		what, empty = "pods of deploy/"+termtext.Line(v.route.Name), "no pods for this deployment"
 		if v.has && v.owner() == nil {
 			what += " (deployment gone)"
 		}
 	}
-	head := v.status(v.env, "pods", what, v.list.Len(), v.list.Total(), width)
-	prompt := v.list.PromptLine(v.env.Styles, width)
-	rest := height - 1 - lineCount(prompt)
-	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
-	}
-	if v.has && v.list.Total() == 0 && v.allForbidden("pods", len(scopeNamespaces(v.snap))) {
-		return firstLines(join(head, prompt, forbiddenBody(v.env, "pods", v.forbidden("pods"), width)), height)
-	}
-	empty := "no pods in the team's scope"
-	if v.route.Name != "" {
-		empty = "no pods for this deployment"
-	}
-	if !v.has || !v.snap.Synced {
-		empty = "loading…"
-	}
-	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, empty))
+	return v.renderList(v.env, &v.list, "pods", what, empty, width, height)
 }
