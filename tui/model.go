@@ -29,6 +29,7 @@ import (
 	"github.com/vigie-dev/vigie/views/home"
 	"github.com/vigie-dev/vigie/views/logs"
 	"github.com/vigie-dev/vigie/views/metrics"
+	"github.com/vigie-dev/vigie/views/promql"
 	"github.com/vigie-dev/vigie/views/workloads"
 )
 
@@ -186,6 +187,8 @@ func (m *Model) open(r views.Route) views.View {
 		v = metrics.New(m.env, r)
 	case views.ScreenAlerts:
 		v = alerts.New(m.env, r)
+	case views.ScreenPromQL:
+		v = promql.New(m.env, r)
 	default:
 		var ok bool
 		if v, ok = workloads.New(m.env, r, nil); !ok {

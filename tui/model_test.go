@@ -376,3 +376,21 @@ func TestThemeFollowsTheTerminalBackground(t *testing.T) {
 		t.Fatal("a theme named in the config wins over the detection")
 	}
 }
+
+func TestPaletteOpensTheMonitoringScreens(t *testing.T) {
+	m := ready(t, views.Route{})
+	for _, c := range []struct{ line, screen, name, query string }{
+		{"alerts", views.ScreenAlerts, "", ""},
+		{"metrics ledger", views.ScreenMetrics, "ledger", ""},
+		{`promql sum(rate(http_requests_total{service="ledger"}[5m]))`, views.ScreenPromQL, "", `sum(rate(http_requests_total{service="ledger"}[5m]))`},
+		{"home", views.ScreenHome, "", ""},
+	} {
+		drive(t, m, press(":"))
+		drive(t, m, typeText(c.line)...)
+		drive(t, m, press("enter"))
+		r := m.view.Route()
+		if r.Screen != c.screen || r.Name != c.name || r.Query != c.query {
+			t.Fatalf(":%s opened %+v", c.line, r)
+		}
+	}
+}

@@ -27,6 +27,7 @@ func commands() []command {
 		{name: "home", aliases: []string{"h", "services", "svc"}, arg: "filter", help: "the team's services"},
 		{name: "alerts", aliases: []string{"alert", "al"}, arg: "filter", help: "the team's alerts"},
 		{name: "metrics", aliases: []string{"m", "graph"}, arg: "service", help: "metrics of a service"},
+		{name: "promql", aliases: []string{"query", "pq"}, arg: "expr", help: "PromQL console [expression]"},
 		{name: "deploy", aliases: []string{"deployments", "deployment", "dp"}, arg: "filter", help: "deployments [filter]"},
 		{name: "pods", aliases: []string{"pod", "po"}, arg: "filter", help: "pods [filter | -l selector]"},
 		{name: "events", aliases: []string{"event", "ev"}, arg: "filter", help: "events of the team"},
@@ -204,6 +205,9 @@ func (m *Model) run(line string) (tea.Cmd, error) {
 		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents,
 			"home": views.ScreenHome, "alerts": views.ScreenAlerts}[c.name]
 		r := views.Route{Screen: screen, Filter: arg}
+		return func() tea.Msg { return views.Navigate{Route: r} }, nil
+	case "promql":
+		r := views.Route{Screen: views.ScreenPromQL, Query: arg}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
 	case "metrics":
 		if arg == "" {

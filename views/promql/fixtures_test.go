@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 )
@@ -229,5 +230,13 @@ func golden(t *testing.T, name, got string) {
 	}
 	if string(want) != got {
 		t.Fatalf("screen %s differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
+	}
+}
+
+func parseError() error {
+	return &prom.QueryError{
+		Query: `sum(rate(http_requests_total[5m])) by (job) bogus`, Type: "bad_data",
+		Msg: `invalid parameter "query": 1:45: parse error: unexpected identifier "bogus"`,
+		Pos: &prom.Position{Line: 1, Column: 45, Offset: 44},
 	}
 }

@@ -53,27 +53,41 @@ func (v *View) Render(width, height int) string {
 	return strings.Join(lines, "\n")
 }
 
-// inputLine draws the prompt and the query, scrolled so that the cursor stays in view.
+// inputLine draws the prompt and the query, scrolled so that the cursor stays in view
+// while the input has the keyboard (from its start otherwise); "…" marks a cut edge.
 func (v *View) inputLine(s *themes.Styles, width int) string {
 	pw := ansi.StringWidth(prompt)
 	avail := width - pw
 	if avail <= 0 {
 		return table.Fit(s.Primary.Render(prompt), width)
 	}
-	val := v.input.Value()
-	runes := []rune(val)
-	cur := ansi.StringWidth(string(runes[:min(v.input.Position(), len(runes))]))
-	total := ansi.StringWidth(val) + 1 // the cursor's cell after the end
-	if cur < v.scroll {
-		v.scroll = cur
-	}
-	if cur >= v.scroll+avail {
-		v.scroll = cur - avail + 1
-	}
-	v.scroll = max(0, min(v.scroll, total-avail))
 	body := v.input.View()
-	if v.scroll > 0 || ansi.StringWidth(body) > avail {
-		body = ansi.Cut(body, v.scroll, v.scroll+avail)
+	bw := ansi.StringWidth(body)
+	if !v.input.Focused() {
+		v.scroll = 0
+	} else {
+		runes := []rune(v.input.Value())
+		cur := ansi.StringWidth(string(runes[:min(v.input.Position(), len(runes))]))
+		if cur < v.scroll+1 { // a cell of margin: the cursor never sits under a "…"
+			v.scroll = cur - 1
+		}
+		if cur > v.scroll+avail-2 {
+			v.scroll = cur - avail + 2
+		}
+		v.scroll = max(0, min(v.scroll, bw-avail))
+	}
+	if bw > avail || v.scroll > 0 {
+		left, right := v.scroll, v.scroll+avail
+		cut := ansi.Cut(body, left, right)
+		if avail >= 3 {
+			if left > 0 {
+				cut = s.Muted.Render("…") + ansi.Cut(body, left+1, right)
+			}
+			if bw > right {
+				cut = ansi.Cut(cut, 0, avail-1) + s.Muted.Render("…")
+			}
+		}
+		body = cut
 	}
 	return table.Fit(s.Primary.Render(prompt)+body, width)
 }
@@ -84,8 +98,9 @@ func (v *View) caretCol(width int) (int, bool) {
 	if v.err == nil || v.errPos < 0 || v.input.Value() != v.errQ {
 		return 0, false
 	}
-	col := ansi.StringWidth(prompt) + ansi.StringWidth(v.errQ[:v.errPos]) - v.scroll
-	return max(0, min(col, width-1)), true
+	pw := ansi.StringWidth(prompt)
+	col := pw + ansi.StringWidth(v.errQ[:v.errPos]) - v.scroll
+	return min(max(col, min(pw, width-1)), width-1), true
 }
 
 // errorLines are the server's words, sanitised and wrapped, at most maxErrorLines.
@@ -156,7 +171,7 @@ func (v *View) choicesLine(s *themes.Styles, width int) string {
 		}
 		used += ansi.StringWidth(n)
 	}
-	return table.Fit(table.Fit(b.String(), max(0, avail))+s.Muted.Render(count), width)
+	return table.Fit(b.String()+s.Muted.Render(count), width)
 }
 
 // statusLine says what is drawn: the window and step of a chart or the instant of a

@@ -3,6 +3,7 @@ package promql
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,7 +89,7 @@ func TestCompleteLabelNameAndValue(t *testing.T) {
 	h.press("left", "left", "left")
 	h.compItems = []string{"payments"}
 	h.press("tab", "tab")
-	if got := h.v.input.Value(); got != `up{job="payments"}` || h.compls[0] != "up|job|p" {
+	if got := h.v.input.Value(); got != `up{job="payments"}` || h.compls[0] != "up|job|pa" {
 		t.Fatalf("completion in a closed string replaces it: %q (asked %v)", got, h.compls)
 	}
 }
@@ -155,7 +156,7 @@ func TestRunRangeQueryDrawsChart(t *testing.T) {
 	}
 	// The cursor reads values; the window keys run the query again.
 	h.press("esc", "h", "h")
-	if s := screen(h.v, 120, 40); !strings.Contains(s, "cursor 02:59:00") || !strings.Contains(s, "code=500 9.0") {
+	if s := screen(h.v, 120, 40); !strings.Contains(s, "cursor 02:59:30") || !strings.Contains(s, "code=500 9.09") {
 		t.Fatalf("the cursor reads exact values:\n%s", s)
 	}
 	h.press("+")
@@ -178,12 +179,12 @@ func TestManySeriesLegend(t *testing.T) {
 	h.rangeFn = func(from, to time.Time, step time.Duration) model.Matrix { return manySeries(20, from, to, step) }
 	h.query("up")
 	s := screen(h.v, 120, 40)
-	for _, w := range []string{"20 series", "top 12 charted", "━ pod-19", "━ pod-8", "+8 more", `up{job="api"}`} {
+	for _, w := range []string{"20 series", "top 12 charted", "━ pod=pod-19", "━ pod=pod-8", "+8 more", `up{job="api"}`} {
 		if !strings.Contains(s, w) {
 			t.Fatalf("lacks %q:\n%s", w, s)
 		}
 	}
-	if strings.Contains(s, "━ pod-7 ") {
+	if strings.Contains(s, "━ pod=pod-7 ") {
 		t.Fatalf("only the 12 highest series are charted:\n%s", s)
 	}
 }
@@ -260,6 +261,46 @@ func TestParseErrorCaret(t *testing.T) {
 	h.typeIn("x")
 	if strings.Contains(screen(h.v, 100, 24), "^") {
 		t.Fatal("the caret goes when the query is edited")
+	}
+}
+
+func TestParseErrorCaretInScrolledQuery(t *testing.T) {
+	h := newHarness(t, views.Route{})
+	q := "sum by (service) (rate(http_requests_total{namespace=\"payments\",code=~\"5..\"}[5m])) / sum by (service) (rate(http_requests_total[5m])) >> 0.05"
+	off := strings.Index(q, ">>") + 1
+	h.rangeErr = &prom.QueryError{Type: "bad_data", Msg: "1:" + strconv.Itoa(off+1) + ": parse error: unexpected \">\"", Pos: &prom.Position{Line: 1, Column: off + 1, Offset: off}}
+	h.query(q)
+	lines := strings.Split(screen(h.v, 60, 24), "\n")
+	caret := strings.Index(lines[1], "^")
+	if got := []rune(lines[0]); caret < 0 || caret >= len(got) || got[caret] != '>' || got[len(prompt)] != '…' {
+		t.Fatalf("the caret follows the scrolled query (column %d):\n%s", caret, strings.Join(lines[:3], "\n"))
+	}
+	h.press("esc") // unfocused, the query is drawn from its start: the position is off screen
+	lines = strings.Split(screen(h.v, 60, 24), "\n")
+	if caret := strings.Index(lines[1], "^"); caret != 59 || !strings.HasSuffix(lines[0], "…") {
+		t.Fatalf("the caret is clamped to the width (column %d):\n%s", caret, strings.Join(lines[:3], "\n"))
+	}
+}
+
+func TestLiveRefresh(t *testing.T) {
+	h := newHarness(t, views.Route{})
+	h.rangeFn = codeRates
+	h.query(rateQuery)
+	for range refreshEvery {
+		_, cmd := h.v.Update(views.Tick{At: testNow})
+		h.run(cmd)
+	}
+	if len(h.ranges) != 2 {
+		t.Fatalf("a live window is refreshed every %d ticks: %d runs", refreshEvery, len(h.ranges))
+	}
+	h.rangeErr = parseError()
+	h.query("x bogus")
+	for range 2 * refreshEvery {
+		_, cmd := h.v.Update(views.Tick{At: testNow})
+		h.run(cmd)
+	}
+	if len(h.ranges) != 3 {
+		t.Fatalf("a query the server refused is not run again by itself: %d runs", len(h.ranges))
 	}
 }
 
@@ -365,18 +406,30 @@ func TestRenderAnySize(t *testing.T) {
 	tableH.typeIn(" + on(pod)")
 	tableH.compItems = []string{"a", "b"}
 	tableH.press("tab")
+	// Every width at a few heights, every height at a few widths (a chart of 200×60
+	// costs a few milliseconds: the whole square would take a minute under -race).
+	var sizes [][2]int
+	for w := 0; w <= 200; w++ {
+		for _, h := range []int{0, 1, 2, 3, 4, 5, 7, 9, 24} {
+			sizes = append(sizes, [2]int{w, h})
+		}
+	}
+	for h := 0; h <= 60; h++ {
+		for _, w := range []int{0, 1, 2, 8, 9, 15, 16, 17, 33, 80, 200} {
+			sizes = append(sizes, [2]int{w, h})
+		}
+	}
 	for _, v := range []*View{chartH.v, tableH.v, newHarness(t, views.Route{}).v} {
-		for w := 0; w <= 200; w++ {
-			for h := 0; h <= 60; h += 1 + w%3 {
-				out := v.Render(w, h)
-				lines := strings.Split(out, "\n")
-				if out != "" && len(lines) > h {
-					t.Fatalf("%dx%d: %d lines", w, h, len(lines))
-				}
-				for _, l := range lines {
-					if ansi.StringWidth(l) > w {
-						t.Fatalf("%dx%d: line of width %d: %q", w, h, ansi.StringWidth(l), ansi.Strip(l))
-					}
+		for _, sz := range sizes {
+			w, h := sz[0], sz[1]
+			out := v.Render(w, h)
+			lines := strings.Split(out, "\n")
+			if out != "" && len(lines) > h {
+				t.Fatalf("%dx%d: %d lines", w, h, len(lines))
+			}
+			for _, l := range lines {
+				if ansi.StringWidth(l) > w {
+					t.Fatalf("%dx%d: line of width %d: %q", w, h, ansi.StringWidth(l), ansi.Strip(l))
 				}
 			}
 		}
