@@ -24,6 +24,7 @@ import (
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/prom"
+	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/chart"
 	"github.com/vigie-dev/vigie/views/table"
@@ -53,6 +54,7 @@ type View struct {
 	gen        uint64
 	cancel     context.CancelFunc
 	kube       *kube.Snapshot
+	slo        *prom.SLOStatus // the service's SLO from the poll, when it has one
 	prompt     textinput.Model
 	editing    bool
 	promptErr  string
@@ -160,6 +162,11 @@ func (v *View) Update(msg tea.Msg) (views.View, tea.Cmd) {
 	case views.KubeSnapshot:
 		s := msg.Snap
 		v.kube = &s
+	case views.PromSnapshot:
+		if sig, ok := msg.Snap.Services[v.route.Name]; ok && sig.SLO != nil {
+			st := *sig.SLO
+			v.slo = &st
+		}
 	case views.Tick:
 		v.ticks++
 		if v.live && v.ticks%refreshEvery == 0 && !v.loading {
@@ -346,6 +353,9 @@ func (v *View) Render(width, height int) string {
 		parts = append(parts, s.Danger.Render("⚠ "+termtext.Line(v.err)))
 	}
 	lines := []string{table.Fit(strings.Join(parts, "  "), width)}
+	if v.slo != nil {
+		lines = append(lines, table.Fit(sloLine(s, *v.slo), width))
+	}
 	if v.editing {
 		v.prompt.SetWidth(max(1, width-10))
 		line := v.prompt.View()
@@ -451,4 +461,35 @@ func shortMetric(m model.Metric) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, ",")
+}
+
+// sloLine is the service's objective, its error budget left and its burn rates over the
+// multi-window pairs, the firing ones in the danger colour.
+func sloLine(s *themes.Styles, st prom.SLOStatus) string {
+	parts := []string{s.Primary.Render(fmt.Sprintf("SLO %s over %s", chart.Format(st.SLO.Objective, chart.UnitRatio), timewin.Span(st.SLO.Window)))}
+	if st.BudgetLeft.OK {
+		tone := s.OK
+		switch {
+		case st.BudgetLeft.Value < 0:
+			tone = s.Danger
+		case st.BudgetLeft.Value < 0.25:
+			tone = s.Warning
+		}
+		parts = append(parts, tone.Render("budget left "+chart.Format(st.BudgetLeft.Value, chart.UnitRatio)))
+	} else {
+		parts = append(parts, s.Muted.Render("budget: no data"))
+	}
+	for _, b := range st.Burns {
+		if !b.Long.OK || !b.Short.OK {
+			continue
+		}
+		text := fmt.Sprintf("burn %s %.1f× / %s %.1f× (page at %.1f×)", timewin.Span(b.Alert.Long), b.Long.Value,
+			timewin.Span(b.Alert.Short), b.Short.Value, b.Threshold)
+		if b.Firing {
+			parts = append(parts, s.Danger.Render(text))
+		} else {
+			parts = append(parts, s.Muted.Render(text))
+		}
+	}
+	return strings.Join(parts, "  ")
 }

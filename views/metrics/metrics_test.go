@@ -137,3 +137,20 @@ func TestRenderAnySize(t *testing.T) {
 		}
 	}
 }
+
+func TestSLOLineShowsBudgetAndBurns(t *testing.T) {
+	v, _ := newMetrics(t, views.Route{Screen: views.ScreenMetrics, Name: "ledger"})
+	run(v, v.Enter())
+	st := prom.EvaluateSLO(prom.SLO{Objective: 0.995, Window: 30 * 24 * time.Hour}, map[time.Duration]prom.Reading{
+		30 * 24 * time.Hour: {Value: 0.004, OK: true},
+		time.Hour:           {Value: 0.35, OK: true}, 5 * time.Minute: {Value: 0.35, OK: true},
+		6 * time.Hour: {Value: 0.06, OK: true}, 30 * time.Minute: {Value: 0.2, OK: true},
+	}, now)
+	v.Update(views.PromSnapshot{Snap: prom.Snapshot{Services: map[string]prom.Signals{"ledger": {Service: "ledger", SLO: &st}}}})
+	s := ansi.Strip(v.Render(200, 40))
+	for _, want := range []string{"SLO 99.5% over 30d", "budget left 20.0%", "burn 1h 70.0× / 5m 70.0× (page at 14.4×)"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("SLO line lacks %q:\n%s", want, s)
+		}
+	}
+}
