@@ -21,6 +21,8 @@ type Endpoints struct {
 	// PlatformUsers user's token file.
 	PlatformURL, PlatformConfig, PlatformDB string
 	PlatformTokenFiles                      map[string]string // user -> token file
+	// RunbooksDir holds the runbooks of the seeded alerts (config/runbooks), shown inline.
+	RunbooksDir string
 }
 
 // EnvVars is the content of <state>/env, in order (the contract other vigie tests rely on).
@@ -90,6 +92,9 @@ func VigieConfig(e Endpoints) string {
       url: %s
       tokenFile: %s
 `, name, env, team, readOnly, e.Kubeconfig, name, e.PromURL, e.AMURL, e.LokiURL, e.PlatformURL, tokenFile[name])
+		if e.RunbooksDir != "" {
+			fmt.Fprintf(&b, "    runbooks: %s\n", e.RunbooksDir)
+		}
 	}
 	ctx("local-payments", "dev", "payments", false)
 	ctx("local-search", "dev", "search", false)
@@ -97,6 +102,12 @@ func VigieConfig(e Endpoints) string {
 	b.WriteString("teams:\n")
 	for _, t := range Teams {
 		fmt.Fprintf(&b, "  %s:\n    namespaces: [%s]\n    selector: team=%s\n", t.Name, t.Name, t.Name)
+		// Every seeded service with an availability objective, so that vigie shows budgets
+		// and burn rates (the bad release burns ledger's).
+		b.WriteString("    services:\n")
+		for _, svc := range TeamServices(t.Name) {
+			fmt.Fprintf(&b, "      %s:\n        slo: {objective: 99.5, window: 30d}\n", svc)
+		}
 	}
 	return b.String()
 }

@@ -243,8 +243,16 @@ func TestVigieConfig(t *testing.T) {
 	}
 	teams := cfg["teams"].(map[string]any)
 	p := teams["payments"].(map[string]any)
-	if p["selector"] != "team=payments" || p["namespaces"].([]any)[0] != "payments" || len(p) != 2 {
+	if p["selector"] != "team=payments" || p["namespaces"].([]any)[0] != "payments" || len(p) != 3 {
 		t.Errorf("teams %v", teams)
+	}
+	// Every seeded service has an objective, so that vigie shows budgets and burn rates.
+	svcs := p["services"].(map[string]any)
+	for _, name := range []string{"checkout", "ledger", "fraud-worker"} {
+		slo, _ := svcs[name].(map[string]any)["slo"].(map[string]any)
+		if slo["objective"] != 99.5 || slo["window"] != "30d" {
+			t.Errorf("service %s slo = %v", name, slo)
+		}
 	}
 }
 

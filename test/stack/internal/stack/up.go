@@ -215,6 +215,7 @@ func (u *upRun) endpoints() Endpoints {
 		PaymentsROPass: u.pgPass.ro["payments"], SearchROPass: u.pgPass.ro["search"],
 		SimLogDir: u.logDir, VigieConfig: u.d.path("vigie.yaml"), StackCtl: u.d.StackCtl(),
 		PlatformURL: u.platformURL(), PlatformConfig: pf.config, PlatformDB: pf.db, PlatformTokenFiles: pf.tokens,
+		RunbooksDir: filepath.Join(u.d.Module, "config", "runbooks"),
 	}
 }
 
