@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
@@ -31,6 +32,7 @@ const (
 	ScreenMetrics     = "metrics"
 	ScreenAlerts      = "alerts"
 	ScreenPromQL      = "promql"
+	ScreenAudit       = "audit"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -92,6 +94,10 @@ type Env struct {
 	Runbook func(ctx context.Context, url string) (string, error)
 	// Loc is the user's time zone for time axes (nil = local).
 	Loc *time.Location
+
+	// Audit reads the platform API's audit log of the team, newest first (before = 0 for
+	// the newest page, else the page's Next); nil when no platform API is configured.
+	Audit func(ctx context.Context, team string, before int64) (api.AuditResponse, error)
 }
 
 // PromSnapshot carries the latest golden signals of the team's services.
