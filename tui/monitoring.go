@@ -18,8 +18,10 @@ import (
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
 
+	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/platform"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/views"
 )
@@ -220,9 +222,16 @@ func dataFuncs(env *views.Env, s Session) {
 	}
 	env.PromRange, env.PromQuery, env.AlertHistory, env.Runbook = nil, nil, nil, runbookFetcher(s.Runbooks)
 	env.RingSize = s.LogRing
-	env.PromInstant, env.PromComplete = nil, nil
-	api := s.Prom
-	if api == nil {
+	env.PromInstant, env.PromComplete, env.Audit = nil, nil, nil
+	if a, ok := s.Platform.(interface {
+		Audit(context.Context, platform.AuditQuery) (api.AuditResponse, error)
+	}); ok {
+		env.Audit = func(ctx context.Context, team string, before int64) (api.AuditResponse, error) {
+			return a.Audit(ctx, platform.AuditQuery{Team: team, Before: before, Limit: 50})
+		}
+	}
+	pq := s.Prom
+	if pq == nil {
 		return
 	}
 	scope := promScope(s)
@@ -231,28 +240,28 @@ func dataFuncs(env *views.Env, s Session) {
 		if err != nil {
 			return prom.SignalsSeries{}, err
 		}
-		return prom.SignalsRange(ctx, api, svc, start, end, step)
+		return prom.SignalsRange(ctx, pq, svc, start, end, step)
 	}
 	env.PromQuery = func(ctx context.Context, q string, start, end time.Time, step time.Duration) (model.Value, error) {
-		v, _, err := prom.EvalRange(ctx, api, q, promv1.Range{Start: start, End: end, Step: step})
+		v, _, err := prom.EvalRange(ctx, pq, q, promv1.Range{Start: start, End: end, Step: step})
 		return v, err
 	}
 	env.PromInstant = func(ctx context.Context, q string, at time.Time) (model.Value, error) {
-		v, _, err := prom.Eval(ctx, api, q, at)
+		v, _, err := prom.Eval(ctx, pq, q, at)
 		return v, err
 	}
 	env.PromComplete = func(ctx context.Context, metric, label, prefix string) ([]string, error) {
 		cq := prom.CompleteQuery{Scope: scope, Metric: metric, Prefix: prefix, Limit: 200}
 		if label == "" {
-			return prom.MetricNames(ctx, api, cq)
+			return prom.MetricNames(ctx, pq, cq)
 		}
 		if label == "__label__" {
-			return prom.LabelNames(ctx, api, cq)
+			return prom.LabelNames(ctx, pq, cq)
 		}
-		return prom.LabelValues(ctx, api, cq, label)
+		return prom.LabelValues(ctx, pq, cq, label)
 	}
 	env.AlertHistory = func(ctx context.Context, name string, start, end time.Time) (prom.AlertHistory, error) {
-		return prom.AlertHistoryRange(ctx, api, prom.HistoryQuery{Scope: scope, AlertName: name, Start: start, End: end})
+		return prom.AlertHistoryRange(ctx, pq, prom.HistoryQuery{Scope: scope, AlertName: name, Start: start, End: end})
 	}
 }
 
