@@ -90,8 +90,8 @@ func (m *Model) restartPromPoll(services []string) tea.Cmd {
 	}
 	m.promGen++
 	m.promServices = services
-	api := m.session.Prom
-	if api == nil || len(services) == 0 {
+	pq := m.session.Prom
+	if pq == nil || len(services) == 0 {
 		return nil
 	}
 	var svcs []prom.Service
@@ -107,7 +107,7 @@ func (m *Model) restartPromPoll(services []string) tea.Cmd {
 	m.promCancel = cancel
 	gen, opts := m.promGen, m.opts.PromPoll
 	return func() tea.Msg {
-		return promStarted{gen: gen, ch: prom.Poll(ctx, api, svcs, opts)}
+		return promStarted{gen: gen, ch: prom.Poll(ctx, pq, svcs, opts)}
 	}
 }
 
