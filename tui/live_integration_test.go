@@ -262,6 +262,16 @@ func TestLiveScaleThroughThePlatformAPI(t *testing.T) {
 	if err != nil || *got.Spec.Replicas != 3 {
 		t.Fatalf("the deployment was not scaled: %v %v", err, got.Spec.Replicas)
 	}
+	// The action is in the team's audit log, with who, what, the target and the outcome.
+	tm.send(press(":"))
+	for _, r := range "audit " + name {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	s := tm.waitFor(30*time.Second, "audit [", "alice", "payments/"+name, "succeeded")
+	if !strings.Contains(s, "scale") {
+		t.Fatalf("the audit screen lacks the scale:\n%s", s)
+	}
 }
 
 // throwaway creates a one-replica Deployment of the payments team, deleted after the test:

@@ -26,6 +26,7 @@ import (
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/alerts"
+	"github.com/vigie-dev/vigie/views/audit"
 	"github.com/vigie-dev/vigie/views/home"
 	"github.com/vigie-dev/vigie/views/logs"
 	"github.com/vigie-dev/vigie/views/metrics"
@@ -189,6 +190,8 @@ func (m *Model) open(r views.Route) views.View {
 		v = alerts.New(m.env, r)
 	case views.ScreenPromQL:
 		v = promql.New(m.env, r)
+	case views.ScreenAudit:
+		v = audit.New(m.env, r)
 	default:
 		var ok bool
 		if v, ok = workloads.New(m.env, r, nil); !ok {

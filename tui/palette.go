@@ -28,6 +28,7 @@ func commands() []command {
 		{name: "alerts", aliases: []string{"alert", "al"}, arg: "filter", help: "the team's alerts"},
 		{name: "metrics", aliases: []string{"m", "graph"}, arg: "service", help: "metrics of a service"},
 		{name: "promql", aliases: []string{"query", "pq"}, arg: "expr", help: "PromQL console [expression]"},
+		{name: "audit", aliases: []string{"actions"}, arg: "filter", help: "the team's actions, from the platform API's audit log"},
 		{name: "deploy", aliases: []string{"deployments", "deployment", "dp"}, arg: "filter", help: "deployments [filter]"},
 		{name: "pods", aliases: []string{"pod", "po"}, arg: "filter", help: "pods [filter | -l selector]"},
 		{name: "events", aliases: []string{"event", "ev"}, arg: "filter", help: "events of the team"},
@@ -201,9 +202,9 @@ func (m *Model) run(line string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("unknown command %q: try pods, deploy, events, team, ctx, q", word)
 	}
 	switch c.name {
-	case "deploy", "pods", "events", "home", "alerts":
+	case "deploy", "pods", "events", "home", "alerts", "audit":
 		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents,
-			"home": views.ScreenHome, "alerts": views.ScreenAlerts}[c.name]
+			"home": views.ScreenHome, "alerts": views.ScreenAlerts, "audit": views.ScreenAudit}[c.name]
 		r := views.Route{Screen: screen, Filter: arg}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
 	case "promql":

@@ -1,0 +1,144 @@
+package audit
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/vigie-dev/vigie/platform/api"
+	"github.com/vigie-dev/vigie/themes"
+)
+
+// evilRecords carry the payload in every field from the server the screen draws.
+func evilRecords() []api.AuditRecord {
+	recs := fixture()
+	r := &recs[0]
+	r.ID, r.RequestID, r.ActionID, r.TokenID = "aud"+evil, "req"+evil, "act"+evil, "tok"+evil
+	r.User, r.Team, r.Role, r.Kind = "alice"+evil, "pay"+evil, api.Role("on"+evil), api.ActionKind("scale"+evil)
+	r.Type, r.Status, r.Code = "outcome"+evil, "ok"+evil, "code"+evil
+	r.Target = target("payments"+evil, "checkout"+evil)
+	r.Reason = "why " + evil
+	r.Message = "line one " + evil + "\nline two\x1b]8;;http://x\x07link\x1b]8;;\x07"
+	r.Changes = []api.Change{{Field: "spec" + evil, From: "3" + evil, To: "5" + evil}}
+	r.PrevHash, r.Hash = "\x1b[2J\x1b]0;x\x07", "\u009b31m"+evil
+	return recs
+}
+
+// assertInert fails when raw holds a control byte that styling did not produce.
+func assertInert(t *testing.T, what, raw string) {
+	t.Helper()
+	if strings.Contains(raw, "\x07") || strings.Contains(raw, "\u009b") {
+		t.Fatalf("%s: BEL or C1 CSI in the output: %q", what, raw)
+	}
+	if strings.Contains(raw, "\x1b]") {
+		t.Fatalf("%s: an OSC sequence in the output: %q", what, raw)
+	}
+	plain := ansi.Strip(raw)
+	for i := 0; i < len(plain); i++ {
+		if c := plain[i]; c == 0x1b || (c < 0x20 && c != '\n') || c == 0x7f {
+			t.Fatalf("%s: control byte %#x left after stripping SGR: %q", what, c, plain)
+		}
+	}
+	if !strings.Contains(plain, "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m") {
+		t.Fatalf("%s: the payload must be shown, inert:\n%s", what, plain)
+	}
+}
+
+func TestServerTextCannotEscape(t *testing.T) {
+	for _, p := range []themes.Palette{themes.Dark(), themes.Mono()} {
+		h := newHarness(t, p, evilRecords())
+		h.enter()
+		assertInert(t, "list", h.v.Render(400, 20))
+		h.press("enter")
+		if h.v.detail == nil {
+			t.Fatal("no detail")
+		}
+		assertInert(t, "detail", h.v.Render(200, 80))
+		for _, w := range []string{"Reason      why pwn^[", "Message     line one pwn^[", "line two^[]8;;http://x^Glink",
+			"spec" + "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m: 3pwn^["} {
+			if !strings.Contains(ansi.Strip(h.v.Render(300, 80)), w) {
+				t.Fatalf("detail lacks %q:\n%s", w, ansi.Strip(h.v.Render(300, 80)))
+			}
+		}
+		if strings.ContainsAny(h.v.Title(), "\x1b\x07") {
+			t.Fatalf("title %q", h.v.Title())
+		}
+		h.v.Escape()
+		// The server's error text, on the status line and in the detail's marker.
+		h.srv.err = errors.New("boom " + evil)
+		h.tick(15)
+		assertInert(t, "stale list", h.v.Render(300, 20))
+		h.press("enter")
+		assertInert(t, "stale detail", h.v.Render(300, 20))
+	}
+	h := newHarness(t, themes.Dark(), nil)
+	h.srv.err = errors.New("first " + evil)
+	h.enter()
+	assertInert(t, "first error", h.v.Render(300, 20))
+}
+
+func TestRenderNeverPanicsNorOverflows(t *testing.T) {
+	h := newHarness(t, themes.Dark(), fixture())
+	h.enter()
+	states := []struct {
+		name string
+		prep func() bool // reports whether the view is in the state
+	}{
+		{"list", func() bool { return h.v.detail == nil && h.v.list.Total() == 12 }},
+		{"filter", func() bool { h.press("/"); typeIn(h, "-l outcome="); return h.v.Capturing() }},
+		{"detail", func() bool {
+			h.press("esc", "down", "down", "down", "down", "down", "down", "enter")
+			return h.v.detail != nil
+		}},
+		{"scrolled", func() bool { h.press("G"); return h.v.detail != nil }},
+		{"stale detail", func() bool {
+			h.srv.err = errors.New("platform GET /v1/audit: 503 unavailable")
+			h.tick(15)
+			return h.v.err != nil && h.v.detail != nil
+		}},
+		{"stale list", func() bool { h.v.Escape(); return h.v.detail == nil && h.v.err != nil }},
+		{"empty", func() bool {
+			h.srv.err, h.srv.records = nil, nil
+			h.srv.records = []api.AuditRecord{}
+			h.v.records = nil
+			h.tick(15)
+			return h.v.list.Total() == 0
+		}},
+		{"no API", func() bool { h.v.env.Audit = nil; return true }},
+	}
+	// Every size from 0×0 to 160×50; under the race detector every width at a few
+	// heights and every height at a few widths.
+	var sizes [][2]int
+	for w := 0; w <= 160; w++ {
+		for ht := 0; ht <= 50; ht++ {
+			edge := slices.Contains([]int{0, 1, 2, 3, 24, 50}, ht) || slices.Contains([]int{0, 1, 2, 13, 14, 80, 160}, w)
+			if !raceEnabled || edge {
+				sizes = append(sizes, [2]int{w, ht})
+			}
+		}
+	}
+	for _, st := range states {
+		if !st.prep() {
+			t.Fatalf("could not reach state %s", st.name)
+		}
+		for _, sz := range sizes {
+			w, ht := sz[0], sz[1]
+			out := h.v.Render(w, ht)
+			if out == "" {
+				continue
+			}
+			lines := strings.Split(out, "\n")
+			if len(lines) > ht {
+				t.Fatalf("%s at %dx%d: %d lines", st.name, w, ht, len(lines))
+			}
+			for i, l := range lines {
+				if lw := ansi.StringWidth(l); lw > w {
+					t.Fatalf("%s at %dx%d: line %d is %d wide: %q", st.name, w, ht, i, lw, l)
+				}
+			}
+		}
+	}
+}
