@@ -28,6 +28,11 @@ type Actor interface {
 	Act(ctx context.Context, req api.ActionRequest) (api.Outcome, error)
 }
 
+// RevisionLister lists a Deployment's revisions (the platform client does).
+type RevisionLister interface {
+	Revisions(ctx context.Context, namespace, name string) (api.RevisionsResponse, error)
+}
+
 // minReason is the shortest reason the dialog accepts for a production write (the server
 // checks it too).
 const minReason = 10
@@ -44,6 +49,9 @@ type actionDialog struct {
 	previewE string
 	err      string
 	gen      uint64
+
+	revisions *api.RevisionsResponse // rollback: the Deployment's revisions, from the server
+	revErr    string
 }
 
 type (
@@ -74,8 +82,11 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 		in.SetValue(value)
 		return in
 	}
-	if req.Kind == "scale" {
+	switch req.Kind {
+	case "scale":
 		d.fields = append(d.fields, mk("replicas: ", "a number", strconv.Itoa(int(req.Replicas))))
+	case "rollback":
+		d.fields = append(d.fields, mk("revision: ", "the revision to go back to", ""))
 	}
 	reasonHint := "why (kept in the audit log)"
 	if prod {
@@ -100,13 +111,25 @@ func (d *actionDialog) request() (api.ActionRequest, error) {
 	r := api.ActionRequest{Kind: api.ActionKind(d.req.Kind), Target: api.Target{Namespace: d.req.Namespace, Name: d.req.Name},
 		Expect: &api.Expect{ResourceVersion: d.req.ResourceVersion}}
 	i := 0
-	if d.req.Kind == "scale" {
+	switch d.req.Kind {
+	case "scale":
 		n, err := strconv.Atoi(strings.TrimSpace(d.fields[0].Value()))
 		if err != nil || n < 0 {
 			return r, errors.New("replicas: a number of 0 or more")
 		}
 		n32 := int32(n)
 		r.Params.Replicas = &n32
+		i++
+	case "rollback":
+		if d.revisions == nil {
+			return r, errors.New("revision: waiting for the revisions from the server")
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(d.fields[0].Value()), 10, 64)
+		if err != nil || d.revision(n) == nil || d.revision(n).Current {
+			return r, errors.New("revision: one of the earlier revisions listed above")
+		}
+		r.Params.ToRevision = n
+		r.Expect = &api.Expect{ResourceVersion: d.revisions.ResourceVersion, Revision: d.revisions.Current}
 		i++
 	}
 	r.Reason = strings.TrimSpace(d.fields[i].Value())
@@ -124,6 +147,63 @@ func (d *actionDialog) confirmed() bool {
 	return strings.EqualFold(v, "yes") || strings.EqualFold(v, "y")
 }
 
+// revision returns revision n of the listed ones.
+func (d *actionDialog) revision(n int64) *api.Revision {
+	if d.revisions == nil {
+		return nil
+	}
+	for i := range d.revisions.Revisions {
+		if d.revisions.Revisions[i].Revision == n {
+			return &d.revisions.Revisions[i]
+		}
+	}
+	return nil
+}
+
+type revisionsMsg struct {
+	gen  uint64
+	resp api.RevisionsResponse
+	err  error
+}
+
+// fetchRevisions asks the server for the Deployment's revisions.
+func (m *Model) fetchRevisions() tea.Cmd {
+	d := m.action
+	lister, ok := m.session.Platform.(RevisionLister)
+	if !ok {
+		d.revErr = "this platform API lists no revisions"
+		return nil
+	}
+	gen, ns, name := d.gen, d.req.Namespace, d.req.Name
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		resp, err := lister.Revisions(ctx, ns, name)
+		return revisionsMsg{gen: gen, resp: resp, err: err}
+	}
+}
+
+// gotRevisions fills the rollback dialog: the previous revision is proposed.
+func (m *Model) gotRevisions(msg revisionsMsg) tea.Cmd {
+	d := m.action
+	if d == nil || msg.gen != d.gen {
+		return nil
+	}
+	if msg.err != nil {
+		d.revErr = msg.err.Error()
+		return nil
+	}
+	resp := msg.resp
+	d.revisions = &resp
+	for _, r := range resp.Revisions { // newest first: the first one older than the current
+		if !r.Current && (resp.Current == 0 || r.Revision < resp.Current) {
+			d.fields[0].SetValue(strconv.FormatInt(r.Revision, 10))
+			break
+		}
+	}
+	return m.dryRun()
+}
+
 // openAction opens the dialog of a requested action, or says why it cannot run.
 func (m *Model) openAction(req views.ActionRequested) tea.Cmd {
 	switch {
@@ -134,6 +214,9 @@ func (m *Model) openAction(req views.ActionRequested) tea.Cmd {
 	}
 	m.actionGen++
 	m.action = newActionDialog(req, strings.EqualFold(m.session.Environment, "production"), m.actionGen)
+	if req.Kind == "rollback" {
+		return m.fetchRevisions()
+	}
 	return m.dryRun()
 }
 
@@ -263,13 +346,17 @@ func (m *Model) tasksLine() string {
 // renderAction draws the dialog.
 func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
 	box := s.DialogDanger
-	inner := max(10, min(w-box.GetHorizontalFrameSize(), 90))
+	inner := max(10, min(w-box.GetHorizontalFrameSize(), 110))
 	where := fmt.Sprintf("context %s · namespace %s · %s", termtext.Line(sess.Context), termtext.Line(d.req.Namespace), strings.ToUpper(sess.Environment))
 	lines := []string{s.DialogTitle.Render(termtext.Line(d.title())), s.Muted.Render(where)}
 	if d.prod {
 		lines = append(lines, s.Production.Render("▲ PRODUCTION"))
 	}
 	lines = append(lines, "")
+	if d.req.Kind == "rollback" {
+		lines = append(lines, d.revisionLines(s)...)
+		lines = append(lines, "")
+	}
 	switch {
 	case d.previewE != "":
 		lines = append(lines, s.Danger.Render("dry run refused: "+termtext.Line(d.previewE)))
@@ -296,4 +383,54 @@ func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
 		lines[i] = ansi.Truncate(l, inner, "…")
 	}
 	return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, box.Render(strings.Join(lines, "\n")))
+}
+
+// revisionLines lists the revisions, newest first, and what going back to the chosen one
+// changes in the pod template.
+func (d *actionDialog) revisionLines(s *themes.Styles) []string {
+	switch {
+	case d.revErr != "":
+		return []string{s.Danger.Render("revisions: " + termtext.Line(d.revErr))}
+	case d.revisions == nil:
+		return []string{s.Muted.Render("asking the server for the revisions…")}
+	}
+	chosen, _ := strconv.ParseInt(strings.TrimSpace(d.fields[0].Value()), 10, 64)
+	out := []string{s.Primary.Render("Revisions (newest first):")}
+	for i, r := range d.revisions.Revisions {
+		if i >= 6 {
+			out = append(out, s.Muted.Render(fmt.Sprintf("  … %d older", len(d.revisions.Revisions)-i)))
+			break
+		}
+		mark := "  "
+		if r.Revision == chosen {
+			mark = "▶ "
+		}
+		text := fmt.Sprintf("%srev %d  %s  %s", mark, r.Revision, r.Created.Format("2006-01-02 15:04"), termtext.Line(strings.Join(r.Images, ",")))
+		if r.Current {
+			text += "  (current)"
+		}
+		if r.ChangeCause != "" {
+			text += "  " + termtext.Line(r.ChangeCause)
+		}
+		if r.Revision == chosen {
+			out = append(out, s.Highlight.Render(text))
+		} else {
+			out = append(out, s.Muted.Render(text))
+		}
+	}
+	if r := d.revision(chosen); r != nil && !r.Current {
+		out = append(out, s.Primary.Render(fmt.Sprintf("Going back to rev %d changes:", r.Revision)))
+		for _, c := range r.Changes { // two lines each: paths and images are long
+			out = append(out, "  "+termtext.Line(c.Field), "      "+s.Muted.Render(orAbsent(c.From))+" → "+s.Warning.Render(orAbsent(c.To)))
+		}
+		out = append(out, s.Muted.Render(fmt.Sprintf("replicas stay at %d; ConfigMaps and Secrets are not part of a revision", d.revisions.Replicas)))
+	}
+	return out
+}
+
+func orAbsent(v string) string {
+	if v == "" {
+		return "(absent)"
+	}
+	return termtext.Line(v)
 }

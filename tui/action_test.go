@@ -139,3 +139,40 @@ func TestRefusalIsShownAndNoPlatformMeansNoAction(t *testing.T) {
 		t.Fatalf("without a platform API no dialog opens:\n%s", screen(m2))
 	}
 }
+
+func (f *fakeActor) Revisions(_ context.Context, ns, name string) (api.RevisionsResponse, error) {
+	return api.RevisionsResponse{Namespace: ns, Name: name, ResourceVersion: "41", Current: 2, Replicas: 2,
+		Revisions: []api.Revision{
+			{Revision: 2, Images: []string{"registry.local/payments/ledger:2.8.0"}, Current: true},
+			{Revision: 1, Images: []string{"registry.local/payments/ledger:2.7.3"}, Changes: []api.Change{
+				{Field: "spec.template.spec.containers[app].image", From: "registry.local/payments/ledger:2.8.0", To: "registry.local/payments/ledger:2.7.3"},
+				{Field: "spec.template.metadata.annotations[sim.vigie.dev/error-ratio]", From: "0.35", To: ""}}},
+		}}, nil
+}
+
+func TestRollbackProposesThePreviousRevisionWithItsDiff(t *testing.T) {
+	f := &fakeActor{}
+	m := actionModel(t, "dev", f)
+	m.keys.Workloads.Rollback.SetEnabled(true)
+	drive(t, m, press("j"), press("j"), press("U")) // ledger
+	s := screen(m)
+	for _, want := range []string{"Rollback deployment payments/ledger", "▶ rev 1", "(current)",
+		"spec.template.spec.containers[app].image", "registry.local/payments/ledger:2.8.0 → registry.local/payments/ledger:2.7.3",
+		"annotations[sim.vigie.dev/error-ratio]", "0.35 → (absent)", "replicas stay at 2", "revision: 1"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("rollback dialog lacks %q:\n%s", want, s)
+		}
+	}
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("INC-9 bad release")...)
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 1 {
+		t.Fatalf("acted %d", len(f.acted))
+	}
+	r := f.acted[0]
+	if r.Kind != "rollback" || r.Params.ToRevision != 1 || r.Expect.Revision != 2 || r.Expect.ResourceVersion != "41" {
+		t.Fatalf("rollback request = %+v %+v", r, r.Expect)
+	}
+}

@@ -361,6 +361,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case actedMsg:
 		return m, m.acted(msg)
+	case revisionsMsg:
+		return m, m.gotRevisions(msg)
 	case tea.MouseWheelMsg:
 		if m.dialog == nil && !m.showHelp {
 			v, cmd := m.view.Update(msg)

@@ -85,7 +85,6 @@ func (a *app) runLive(cmd *cobra.Command) error {
 		keys.ApplyReadOnly() // guarded actions go through the platform API only
 	}
 	// Not in the platform API yet: not bound at all until they are.
-	keys.Workloads.Rollback.SetEnabled(false)
 	keys.Alerts.Silence.SetEnabled(false)
 
 	var contexts, teams []string

@@ -1,8 +1,9 @@
 // Package actions runs the platform's actions on Kubernetes with the server's own
-// credentials (never the caller's): scale and restart a Deployment. Every call has a
-// deadline, refuses to act when the Deployment changed since the caller saw it (the
-// resourceVersion precondition), only touches Deployments carrying the owning team's
-// labels, and can run as a server-side dry run that reports what would change.
+// credentials (never the caller's): scale, restart and roll back a Deployment, delete
+// one of its pods; and lists a Deployment's revisions. Every call has a deadline,
+// refuses to act when the target changed since the caller saw it (the resourceVersion
+// and, for a rollback, revision preconditions), only touches objects carrying the owning
+// team's labels, and can run as a server-side dry run that reports what would change.
 package actions
 
 import (
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -68,18 +70,21 @@ func (r *Runner) Timeout() time.Duration { return r.o.Timeout }
 
 // Request is one action to run. The server has authorised and validated it.
 type Request struct {
-	Kind     api.ActionKind
-	Target   api.Target
-	Replicas int32  // scale
-	Expect   string // resourceVersion the caller saw; "" = no precondition
-	DryRun   bool
-	Selector string // the owning team's label selector; "" = none
+	Kind           api.ActionKind
+	Target         api.Target // a Deployment; a pod for delete-pod
+	Replicas       int32      // scale
+	ToRevision     int64      // rollback: 0 = the previous revision
+	Expect         string     // resourceVersion the caller saw; "" = no precondition
+	ExpectRevision int64      // rollback: the Deployment's revision the caller saw; 0 = no precondition
+	DryRun         bool
+	Selector       string // the owning team's label selector; "" = none
 }
 
 // Result is what an action changed (or would change, in a dry run).
 type Result struct {
 	Message         string
 	Changes         []api.Change
+	Warnings        []string // what the action does not do (also in Message)
 	ResourceVersion string
 }
 
@@ -94,25 +99,37 @@ type Error struct {
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
 
+func teamSelector(selector string) (labels.Selector, error) {
+	if selector == "" {
+		return labels.Everything(), nil
+	}
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return nil, &Error{Code: api.CodeInternal, Msg: fmt.Sprintf("team selector %q: %v", selector, err)}
+	}
+	return sel, nil
+}
+
 // Run runs req with the runner's deadline.
 func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
-	sel := labels.Everything()
-	if req.Selector != "" {
-		var err error
-		if sel, err = labels.Parse(req.Selector); err != nil {
-			return Result{}, &Error{Code: api.CodeInternal, Msg: fmt.Sprintf("team selector %q: %v", req.Selector, err)}
-		}
+	sel, err := teamSelector(req.Selector)
+	if err != nil {
+		return Result{}, err
+	}
+	if req.Kind == api.ActionDeletePod {
+		// Never retried: after a conflict, the pod of that name may be another one.
+		return r.deletePod(ctx, req, sel)
 	}
 	// Without a precondition, a conflict with another writer (often the controller
 	// updating the status) is retried on the fresh object; with one, it is the answer.
+	// (A rollback's revision precondition is checked again on the fresh object.)
 	attempts := 3
 	if req.Expect != "" {
 		attempts = 1
 	}
 	var res Result
-	var err error
 	for range attempts {
 		res, err = r.once(ctx, req, sel)
 		var ae *Error
@@ -123,71 +140,119 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	return res, err
 }
 
+// deployment gets the target Deployment and checks it carries the team's labels.
+func (r *Runner) deployment(ctx context.Context, t api.Target, sel labels.Selector) (*appsv1.Deployment, error) {
+	what := "deployment " + t.String()
+	d, err := r.o.Client.AppsV1().Deployments(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, kubeError(ctx, what, err)
+	}
+	if !sel.Matches(labels.Set(d.Labels)) {
+		return nil, &Error{Code: api.CodeForbidden, Msg: fmt.Sprintf("%s does not carry the owning team's labels (%s): vigie acts only on the team's own objects", what, sel)}
+	}
+	return d, nil
+}
+
+// plan is what one action on a Deployment will do: the object to store, the changes,
+// and the messages. noop set: nothing to store, noop is the answer.
+type plan struct {
+	next       *appsv1.Deployment
+	changes    []api.Change
+	warnings   []string
+	did, would string
+	noop       string
+}
+
 func (r *Runner) once(ctx context.Context, req Request, sel labels.Selector) (Result, error) {
 	what := "deployment " + req.Target.String()
-	dc := r.o.Client.AppsV1().Deployments(req.Target.Namespace)
-	cur, err := dc.Get(ctx, req.Target.Name, metav1.GetOptions{})
+	cur, err := r.deployment(ctx, req.Target, sel)
 	if err != nil {
-		return Result{}, kubeError(ctx, what, err)
-	}
-	if !sel.Matches(labels.Set(cur.Labels)) {
-		return Result{}, &Error{Code: api.CodeForbidden, Msg: fmt.Sprintf("%s does not carry the owning team's labels (%s): vigie acts only on the team's own objects", what, sel)}
+		return Result{}, err
 	}
 	if req.Expect != "" && cur.ResourceVersion != req.Expect {
 		return Result{}, &Error{Code: api.CodeConflict, Msg: fmt.Sprintf(
 			"%s changed since you saw it (resourceVersion %s, now %s): look at it again and retry", what, req.Expect, cur.ResourceVersion)}
 	}
-	next := cur.DeepCopy()
-	var change api.Change
+	var p plan
 	switch req.Kind {
 	case api.ActionScale:
-		from := int32(1)
-		if cur.Spec.Replicas != nil {
-			from = *cur.Spec.Replicas
-		}
-		if from == req.Replicas {
-			return Result{Message: fmt.Sprintf("%s already has %d replicas: nothing to do", what, from), ResourceVersion: cur.ResourceVersion}, nil
-		}
-		n := req.Replicas
-		next.Spec.Replicas = &n
-		change = api.Change{Field: "spec.replicas", From: strconv.Itoa(int(from)), To: strconv.Itoa(int(n))}
+		p = r.planScale(req, cur, what)
 	case api.ActionRestart:
-		if cur.Spec.Paused {
-			return Result{}, &Error{Code: api.CodeConflict, Msg: what + " is paused: a restart would not roll out until it is resumed"}
-		}
-		if next.Spec.Template.Annotations == nil {
-			next.Spec.Template.Annotations = map[string]string{}
-		}
-		at := r.o.Now().UTC().Format(time.RFC3339)
-		change = api.Change{Field: "spec.template.metadata.annotations[" + RestartedAtAnnotation + "]",
-			From: cur.Spec.Template.Annotations[RestartedAtAnnotation], To: at}
-		next.Spec.Template.Annotations[RestartedAtAnnotation] = at
+		p, err = r.planRestart(cur, what)
+	case api.ActionRollback:
+		p, err = r.planRollback(ctx, req, cur, what)
 	default:
-		return Result{}, &Error{Code: api.CodeInvalid, Msg: fmt.Sprintf("unknown action %q", req.Kind)}
+		err = &Error{Code: api.CodeInvalid, Msg: fmt.Sprintf("unknown action %q", req.Kind)}
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	if p.noop != "" {
+		return Result{Message: p.noop, ResourceVersion: cur.ResourceVersion}, nil
 	}
 	opts := metav1.UpdateOptions{FieldManager: FieldManager}
+	msg := p.did
 	if req.DryRun {
 		opts.DryRun = []string{metav1.DryRunAll}
+		msg = p.would
 	}
-	// next carries cur's resourceVersion: the apiserver refuses the update if the
+	// p.next carries cur's resourceVersion: the apiserver refuses the update if the
 	// Deployment changed after the Get.
-	updated, err := dc.Update(ctx, next, opts)
+	updated, err := r.o.Client.AppsV1().Deployments(req.Target.Namespace).Update(ctx, p.next, opts)
 	if err != nil {
 		return Result{}, kubeError(ctx, what, err)
 	}
-	return Result{Message: message(req, what, change), Changes: []api.Change{change}, ResourceVersion: updated.ResourceVersion}, nil
+	rv := updated.ResourceVersion
+	if req.DryRun {
+		rv = cur.ResourceVersion // what the dry run was computed against: the next call's expect
+	}
+	return Result{Message: withWarnings(msg, p.warnings), Changes: p.changes, Warnings: p.warnings, ResourceVersion: rv}, nil
 }
 
-func message(req Request, what string, c api.Change) string {
-	switch {
-	case req.Kind == api.ActionScale && req.DryRun:
-		return fmt.Sprintf("would scale %s from %s to %s replicas", what, c.From, c.To)
-	case req.Kind == api.ActionScale:
-		return fmt.Sprintf("scaled %s from %s to %s replicas", what, c.From, c.To)
-	case req.DryRun:
-		return fmt.Sprintf("would restart %s (rollout restart at %s)", what, c.To)
+func withWarnings(msg string, warnings []string) string {
+	for _, w := range warnings {
+		msg += "; warning: " + w
 	}
-	return fmt.Sprintf("restarted %s (rollout restart at %s)", what, c.To)
+	return msg
+}
+
+func (r *Runner) planScale(req Request, cur *appsv1.Deployment, what string) plan {
+	from := replicasOf(cur)
+	if from == req.Replicas {
+		return plan{noop: fmt.Sprintf("%s already has %d replicas: nothing to do", what, from)}
+	}
+	next := cur.DeepCopy()
+	n := req.Replicas
+	next.Spec.Replicas = &n
+	c := api.Change{Field: "spec.replicas", From: strconv.Itoa(int(from)), To: strconv.Itoa(int(n))}
+	return plan{next: next, changes: []api.Change{c},
+		did:   fmt.Sprintf("scaled %s from %s to %s replicas", what, c.From, c.To),
+		would: fmt.Sprintf("would scale %s from %s to %s replicas", what, c.From, c.To)}
+}
+
+func (r *Runner) planRestart(cur *appsv1.Deployment, what string) (plan, error) {
+	if cur.Spec.Paused {
+		return plan{}, &Error{Code: api.CodeConflict, Msg: what + " is paused: a restart would not roll out until it is resumed"}
+	}
+	next := cur.DeepCopy()
+	if next.Spec.Template.Annotations == nil {
+		next.Spec.Template.Annotations = map[string]string{}
+	}
+	at := r.o.Now().UTC().Format(time.RFC3339)
+	c := api.Change{Field: "spec.template.metadata.annotations[" + RestartedAtAnnotation + "]",
+		From: cur.Spec.Template.Annotations[RestartedAtAnnotation], To: at}
+	next.Spec.Template.Annotations[RestartedAtAnnotation] = at
+	return plan{next: next, changes: []api.Change{c},
+		did:   fmt.Sprintf("restarted %s (rollout restart at %s)", what, at),
+		would: fmt.Sprintf("would restart %s (rollout restart at %s)", what, at)}, nil
+}
+
+// replicasOf is the Deployment's spec.replicas (1 when unset, as the apiserver defaults).
+func replicasOf(d *appsv1.Deployment) int32 {
+	if d.Spec.Replicas == nil {
+		return 1
+	}
+	return *d.Spec.Replicas
 }
 
 // kubeError words an apiserver error for the caller. Messages name the object, never

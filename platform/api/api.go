@@ -107,14 +107,19 @@ type TeamsResponse struct {
 type ActionKind string
 
 const (
-	ActionScale   ActionKind = "scale"
-	ActionRestart ActionKind = "restart"
+	ActionScale     ActionKind = "scale"      // set a Deployment's replicas
+	ActionRestart   ActionKind = "restart"    // rollout restart of a Deployment
+	ActionRollback  ActionKind = "rollback"   // set a Deployment's pod template to an earlier revision's
+	ActionDeletePod ActionKind = "delete-pod" // delete one pod of a Deployment; its ReplicaSet replaces it
 )
 
 // ActionKinds lists the actions the server knows.
-func ActionKinds() []ActionKind { return []ActionKind{ActionScale, ActionRestart} }
+func ActionKinds() []ActionKind {
+	return []ActionKind{ActionScale, ActionRestart, ActionRollback, ActionDeletePod}
+}
 
-// Target is the object an action acts on: a Deployment for scale and restart.
+// Target is the object an action acts on: a Deployment for scale, restart and rollback,
+// a pod for delete-pod.
 type Target struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
@@ -124,12 +129,18 @@ func (t Target) String() string { return t.Namespace + "/" + t.Name }
 
 // Params are the action's parameters; which ones are required depends on the kind.
 type Params struct {
-	Replicas *int32 `json:"replicas,omitempty"` // scale: the wanted replica count
+	Replicas   *int32 `json:"replicas,omitempty"`   // scale: the wanted replica count
+	ToRevision int64  `json:"toRevision,omitempty"` // rollback: the revision to go back to; 0 = the previous one
 }
 
 // Expect is a precondition: the action is refused (409) when the target changed.
 type Expect struct {
+	// ResourceVersion is the target's (the Deployment's, or the pod's for delete-pod) as
+	// the caller saw it.
 	ResourceVersion string `json:"resourceVersion,omitempty"`
+	// Revision (rollback only) is the Deployment's current revision as the caller saw it
+	// (RevisionsResponse.Current); 0 = no precondition on it.
+	Revision int64 `json:"revision,omitempty"`
 }
 
 // ActionRequest is the body of POST /v1/actions.
@@ -167,7 +178,56 @@ type Outcome struct {
 	AuditID         string   `json:"auditId"`
 	DryRun          bool     `json:"dryRun,omitempty"`
 	Changes         []Change `json:"changes,omitempty"`
-	ResourceVersion string   `json:"resourceVersion,omitempty"` // of the target after the action
+	Warnings        []string `json:"warnings,omitempty"`        // also in Message: what the action does not do
+	ResourceVersion string   `json:"resourceVersion,omitempty"` // of the Deployment after the action; in a dry run, the one it was computed against
+}
+
+// Values shown instead of the value of an environment variable whose name looks secret
+// (it holds TOKEN, SECRET, PASSWORD, PASSWD, KEY or CREDENTIAL): whether it differs from
+// the other side of the comparison, never the value itself.
+const (
+	SecretChanged = "(changed)"
+	SecretSame    = "(same)"
+)
+
+// Revision is one revision of a Deployment: one of its ReplicaSets.
+//
+// Changes is what rolling back to this revision would change, from the Deployment's
+// current pod template to this revision's, one Change per differing item; its Field is a
+// path in the Deployment:
+//
+//	spec.template.spec.containers[NAME].image
+//	spec.template.spec.containers[NAME].env[VAR]          (a literal value, or "secret NAME key K",
+//	                                                       "configmap NAME key K", "field PATH", "resource R";
+//	                                                       a secret-looking VAR shows SecretChanged/SecretSame)
+//	spec.template.spec.containers[NAME].resources.requests.cpu (and .limits.R)
+//	spec.template.spec.initContainers[NAME]...            (the same for init containers)
+//	spec.template.metadata.annotations[KEY]
+//	spec.template.metadata.labels[KEY]                    (pod-template-hash is ignored)
+//	spec.template (other fields)                          (From "", To "(changed)": command, probes, volumes...)
+//
+// An empty From or To means absent on that side. The current revision has no Changes.
+type Revision struct {
+	Revision    int64     `json:"revision"`
+	ReplicaSet  string    `json:"replicaSet"`
+	Created     time.Time `json:"created"`
+	Images      []string  `json:"images"`                // of its containers, in order
+	Current     bool      `json:"current"`               // its template is the Deployment's
+	Replicas    int32     `json:"replicas"`              // pods it has now
+	ChangeCause string    `json:"changeCause,omitempty"` // its kubernetes.io/change-cause annotation
+	Changes     []Change  `json:"changes,omitempty"`
+}
+
+// RevisionsResponse answers GET /v1/deployments/{namespace}/{name}/revisions. Current
+// and ResourceVersion are what a rollback request puts in its Expect.
+type RevisionsResponse struct {
+	Namespace       string     `json:"namespace"`
+	Name            string     `json:"name"`
+	ResourceVersion string     `json:"resourceVersion"` // of the Deployment
+	Current         int64      `json:"current"`         // 0 while a rollout starts (no ReplicaSet has the template yet)
+	Replicas        int32      `json:"replicas"`        // the Deployment's spec.replicas (a rollback keeps it)
+	Paused          bool       `json:"paused,omitempty"`
+	Revisions       []Revision `json:"revisions"` // newest first
 }
 
 // Audit record types.

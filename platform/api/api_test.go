@@ -36,3 +36,24 @@ func TestWireShapes(t *testing.T) {
 		t.Error("openapi.yaml is not embedded")
 	}
 }
+
+// The rollback request and the revisions answer, as openapi.yaml and docs/platform.md show them.
+func TestRollbackWireShapes(t *testing.T) {
+	in := `{"kind":"rollback","target":{"namespace":"payments","name":"ledger"},"params":{"toRevision":1},"reason":"INC-7 bad release","expect":{"resourceVersion":"41","revision":2}}`
+	var req ActionRequest
+	if err := json.Unmarshal([]byte(in), &req); err != nil || req.Kind != ActionRollback || req.Params.ToRevision != 1 || req.Expect.Revision != 2 {
+		t.Fatalf("request: %+v %v", req, err)
+	}
+	if out, _ := json.Marshal(req); string(out) != in {
+		t.Errorf("round trip:\n%s\n%s", out, in)
+	}
+	b, _ := json.Marshal(RevisionsResponse{Namespace: "payments", Name: "ledger", ResourceVersion: "41", Current: 2, Replicas: 2,
+		Revisions: []Revision{{Revision: 1, ReplicaSet: "ledger-1", Images: []string{"ledger:2.7.0"}, Changes: []Change{{Field: "f", From: "a"}}}}})
+	want := `{"namespace":"payments","name":"ledger","resourceVersion":"41","current":2,"replicas":2,"revisions":[{"revision":1,"replicaSet":"ledger-1","created":"0001-01-01T00:00:00Z","images":["ledger:2.7.0"],"current":false,"replicas":0,"changes":[{"field":"f","from":"a","to":""}]}]}`
+	if string(b) != want {
+		t.Errorf("revisions:\n%s\nwant\n%s", b, want)
+	}
+	if len(ActionKinds()) != 4 || ActionKinds()[3] != "delete-pod" {
+		t.Errorf("kinds %v", ActionKinds())
+	}
+}

@@ -31,6 +31,9 @@ func TestDecide(t *testing.T) {
 	restart := func(ns, reason string) api.ActionRequest {
 		return api.ActionRequest{Kind: api.ActionRestart, Target: api.Target{Namespace: ns, Name: "checkout"}, Reason: reason}
 	}
+	other := func(kind api.ActionKind, ns, reason string) api.ActionRequest {
+		return api.ActionRequest{Kind: kind, Target: api.Target{Namespace: ns, Name: "ledger"}, Reason: reason}
+	}
 	cases := []struct {
 		name   string
 		sub    Subject
@@ -71,6 +74,14 @@ func TestDecide(t *testing.T) {
 		{"scale to zero", Subject{User: "alice"}, scale("payments-staging", 0, ""), Allow, "", ""},
 		// Read-only tokens can call no write, whatever the role.
 		{"read-only admin", Subject{User: "ada", ReadOnly: true}, restart("payments", reason), Deny, api.CodeReadOnly, "read-only"},
+		{"read-only rollback", Subject{User: "ada", ReadOnly: true}, other(api.ActionRollback, "payments", reason), Deny, api.CodeReadOnly, "read-only"},
+		// rollback and delete-pod are in the vocabulary, and denied unless a rule allows them.
+		{"oncall rolls back production", Subject{User: "olivia"}, other(api.ActionRollback, "payments", reason), Allow, "", "oncalls of payments may rollback in production"},
+		{"oncall deletes a pod in production", Subject{User: "olivia"}, other(api.ActionDeletePod, "payments", reason), Allow, "", "may delete-pod"},
+		{"member may not roll back", Subject{User: "alice"}, other(api.ActionRollback, "payments", reason), Deny, api.CodeForbidden, "no policy rule allows rollback to members"},
+		{"no rollback rule in staging", Subject{User: "lena"}, other(api.ActionRollback, "payments-staging", ""), Deny, api.CodeForbidden, "no policy rule allows rollback to leads of payments in staging"},
+		{"no delete-pod rule in dev", Subject{User: "bob"}, other(api.ActionDeletePod, "search-dev", ""), Deny, api.CodeForbidden, "no policy rule allows delete-pod"},
+		{"production rollback needs a reason", Subject{User: "lena"}, other(api.ActionRollback, "payments", "undo"), Deny, api.CodeReasonRequired, "a production rollback needs a reason"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

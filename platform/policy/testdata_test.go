@@ -25,6 +25,8 @@ policy:
   production:
     scale:   {member: deny, oncall: approval, lead: allow, admin: allow}
     restart: {oncall: allow, lead: allow, admin: allow}
+    rollback: {oncall: allow, lead: allow, admin: allow}
+    delete-pod: {oncall: allow, lead: allow, admin: allow}
   staging:
     scale:   {member: allow, oncall: allow, lead: allow, admin: allow}
     restart: {member: allow, oncall: allow, lead: allow, admin: allow}

@@ -127,7 +127,8 @@ func (s *Server) act(x *exchange) {
 	// The action and its outcome record must complete even if the caller goes away.
 	actx := context.WithoutCancel(ctx)
 	res, actErr := s.actions.Run(actx, actions.Request{Kind: req.Kind, Target: req.Target, Replicas: replicas(req),
-		Expect: expectRV(req), DryRun: dryRun, Selector: s.cfg.Teams[d.Team].Selector})
+		ToRevision: req.Params.ToRevision, Expect: expectRV(req), ExpectRevision: expectRevision(req), DryRun: dryRun,
+		Selector: s.cfg.Teams[d.Team].Selector})
 
 	out := rec
 	out.Type, out.ID = api.AuditOutcome, ""
@@ -153,7 +154,7 @@ func (s *Server) act(x *exchange) {
 	if actErr == nil {
 		status = http.StatusOK
 		answer = api.Outcome{ID: rec.ActionID, Status: api.StatusSucceeded, Message: res.Message, AuditID: auditID,
-			DryRun: dryRun, Changes: res.Changes, ResourceVersion: res.ResourceVersion}
+			DryRun: dryRun, Changes: res.Changes, Warnings: res.Warnings, ResourceVersion: res.ResourceVersion}
 		if dryRun {
 			metric = "dry_run"
 		}
@@ -255,6 +256,13 @@ func expectRV(req api.ActionRequest) string {
 		return ""
 	}
 	return req.Expect.ResourceVersion
+}
+
+func expectRevision(req api.ActionRequest) int64 {
+	if req.Expect == nil {
+		return 0
+	}
+	return req.Expect.Revision
 }
 
 func printable(s string) bool {

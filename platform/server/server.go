@@ -120,6 +120,7 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/me", s.me},
 		{"GET", "/v1/teams", s.teams},
 		{"GET", "/v1/audit", s.auditList},
+		{"GET", "/v1/deployments/{namespace}/{name}/revisions", s.revisions},
 		{"POST", "/v1/actions", s.act},
 	}
 }

@@ -31,8 +31,12 @@ func validate(req api.ActionRequest) *api.ErrorBody {
 	if errs := validation.IsDNS1123Label(req.Target.Namespace); len(errs) > 0 {
 		return fail("target.namespace", "%q is not a namespace name: %s", clip(req.Target.Namespace, 64), errs[0])
 	}
+	object := "Deployment"
+	if req.Kind == api.ActionDeletePod {
+		object = "pod"
+	}
 	if errs := validation.IsDNS1123Subdomain(req.Target.Name); len(errs) > 0 {
-		return fail("target.name", "%q is not a Deployment name: %s", clip(req.Target.Name, 64), errs[0])
+		return fail("target.name", "%q is not a %s name: %s", clip(req.Target.Name, 64), object, errs[0])
 	}
 	switch req.Kind {
 	case api.ActionScale:
@@ -42,9 +46,24 @@ func validate(req api.ActionRequest) *api.ErrorBody {
 		if *req.Params.Replicas < 0 {
 			return fail("params.replicas", "%d is negative", *req.Params.Replicas)
 		}
-	case api.ActionRestart:
+	default:
 		if req.Params.Replicas != nil {
-			return fail("params.replicas", "restart takes no replicas")
+			return fail("params.replicas", "%s takes no replicas", req.Kind)
+		}
+	}
+	if req.Kind == api.ActionRollback {
+		if req.Params.ToRevision < 0 {
+			return fail("params.toRevision", "%d is negative (0 means the previous revision)", req.Params.ToRevision)
+		}
+	} else if req.Params.ToRevision != 0 {
+		return fail("params.toRevision", "%s takes no revision", req.Kind)
+	}
+	if req.Expect != nil && req.Expect.Revision != 0 {
+		if req.Kind != api.ActionRollback {
+			return fail("expect.revision", "only a rollback takes a revision precondition")
+		}
+		if req.Expect.Revision < 0 {
+			return fail("expect.revision", "%d is negative", req.Expect.Revision)
 		}
 	}
 	if n := len([]rune(req.Reason)); n > 1024 {

@@ -1,5 +1,6 @@
 // Package platform is vigie's client of the platform API (`vigie serve`): who am I, my
-// teams, run an action, read the audit log. It uses the server's own wire types
+// teams, a Deployment's revisions, run an action (scale, restart, rollback, delete-pod),
+// read the audit log. It uses the server's own wire types
 // (platform/api) and words the server's refusals for a human.
 package platform
 
@@ -139,8 +140,22 @@ func (c *Client) Teams(ctx context.Context) ([]api.Team, error) {
 	return out.Teams, err
 }
 
-// Act runs an action. A pending approval is an Outcome with status pending_approval,
-// not an error; refusals and failures are *Error.
+// Revisions returns the revisions of Deployment namespace/name, newest first, each with
+// what rolling back to it would change. Its Current and ResourceVersion are what a
+// rollback puts in its Expect.
+func (c *Client) Revisions(ctx context.Context, namespace, name string) (api.RevisionsResponse, error) {
+	var out api.RevisionsResponse
+	if namespace == "" || name == "" {
+		return out, errors.New("platform: revisions: no namespace or name")
+	}
+	path := "/v1/deployments/" + url.PathEscape(namespace) + "/" + url.PathEscape(name) + "/revisions"
+	err := c.call(ctx, http.MethodGet, path, nil, nil, &out)
+	return out, err
+}
+
+// Act runs an action: scale, restart or rollback a Deployment (target: the Deployment),
+// delete-pod (target: the pod). A pending approval is an Outcome with status
+// pending_approval, not an error; refusals and failures are *Error.
 func (c *Client) Act(ctx context.Context, req api.ActionRequest) (api.Outcome, error) {
 	var out api.Outcome
 	err := c.call(ctx, http.MethodPost, "/v1/actions", nil, req, &out)
@@ -181,9 +196,15 @@ func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.AuditResponse, er
 
 const maxAnswer = 8 << 20
 
+// call sends one request; path is escaped (its segments with url.PathEscape).
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, in, out any) error {
 	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
+	u.RawPath = strings.TrimSuffix(u.EscapedPath(), "/") + path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("platform %s %s: %w", method, path, err)
+	}
+	u.Path = p
 	u.RawQuery = query.Encode()
 	var body io.Reader
 	if in != nil {

@@ -168,3 +168,59 @@ func TestOptionsValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestRevisions(t *testing.T) {
+	s := &stub{t: t, status: 200, body: `{"namespace":"payments","name":"ledger","resourceVersion":"41","current":2,"replicas":2,
+		"revisions":[{"revision":2,"replicaSet":"ledger-5b8","created":"2026-03-01T12:00:00Z","images":["ledger:2.8.0"],"current":true,"replicas":2},
+		{"revision":1,"replicaSet":"ledger-785","created":"2026-03-01T11:00:00Z","images":["ledger:2.7.0"],"current":false,"replicas":0,
+		 "changes":[{"field":"spec.template.metadata.annotations[sim.vigie.dev/error-ratio]","from":"0.4","to":""}]}]}`}
+	c := client(t, s)
+	out, err := c.Revisions(context.Background(), "payments", "ledger")
+	if err != nil || out.Current != 2 || out.ResourceVersion != "41" || len(out.Revisions) != 2 || out.Revisions[1].Changes[0].From != "0.4" {
+		t.Fatalf("Revisions = %+v, %v", out, err)
+	}
+	if s.got.Method != "GET" || s.got.URL.Path != "/v1/deployments/payments/ledger/revisions" {
+		t.Errorf("asked %s %s", s.got.Method, s.got.URL)
+	}
+	// A name cannot change the route: it stays one escaped segment.
+	if _, err := c.Revisions(context.Background(), "payments", "../../me"); err != nil {
+		t.Fatal(err)
+	}
+	if s.got.URL.EscapedPath() != "/v1/deployments/payments/..%2F..%2Fme/revisions" {
+		t.Errorf("escaped path %s", s.got.URL.EscapedPath())
+	}
+	if _, err := c.Revisions(context.Background(), "", "ledger"); err == nil {
+		t.Error("no namespace accepted")
+	}
+	s.status, s.body = 403, `{"error":{"code":"forbidden","message":"bob is not a member of team payments, which owns namespace payments"}}`
+	if _, err := c.Revisions(context.Background(), "payments", "ledger"); err == nil || !strings.Contains(err.Error(), "not allowed: bob is not a member") {
+		t.Errorf("refusal: %v", err)
+	}
+}
+
+func TestActRollbackAndDeletePod(t *testing.T) {
+	s := &stub{t: t, status: 200, body: `{"id":"act_1","status":"succeeded","message":"would roll back deployment payments/ledger from revision 2 to revision 1; warning: replicas are not reverted (2 now)","auditId":"aud_2","dryRun":true,
+		"changes":[{"field":"spec.template.spec.containers[app].image","from":"ledger:2.8.0","to":"ledger:2.7.0"}],"warnings":["replicas are not reverted (2 now)"]}`}
+	c := client(t, s)
+	req := api.ActionRequest{Kind: api.ActionRollback, Target: api.Target{Namespace: "payments", Name: "ledger"},
+		Params: api.Params{ToRevision: 1}, Reason: "INC-7: bad release of ledger", Expect: &api.Expect{ResourceVersion: "41", Revision: 2}}
+	out, err := c.DryRun(context.Background(), req)
+	if err != nil || !out.DryRun || out.Warnings[0] != "replicas are not reverted (2 now)" || out.Changes[0].To != "ledger:2.7.0" {
+		t.Fatalf("DryRun = %+v, %v", out, err)
+	}
+	want := `{"kind":"rollback","target":{"namespace":"payments","name":"ledger"},"params":{"toRevision":1},"reason":"INC-7: bad release of ledger","expect":{"resourceVersion":"41","revision":2}}`
+	if string(s.gotB) != want {
+		t.Errorf("sent %s\nwant %s", s.gotB, want)
+	}
+	s.body = `{"id":"act_2","status":"succeeded","message":"deleted pod payments/ledger-a; replicaset ledger-5b8 (deployment ledger) creates a replacement","auditId":"aud_3"}`
+	if _, err := c.Act(context.Background(), api.ActionRequest{Kind: api.ActionDeletePod, Target: api.Target{Namespace: "payments", Name: "ledger-a"}, Reason: "INC-7: stuck pod"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(s.gotB), `{"kind":"delete-pod","target":{"namespace":"payments","name":"ledger-a"},"params":{}`) {
+		t.Errorf("sent %s", s.gotB)
+	}
+	s.status, s.body = 409, `{"error":{"code":"conflict","message":"deployment payments/ledger changed since you saw it (revision 2, now 3): look at its revisions again and retry"}}`
+	if _, err := c.Act(context.Background(), req); err == nil || err.Error() != "deployment payments/ledger changed since you saw it (revision 2, now 3): look at its revisions again and retry" {
+		t.Errorf("conflict: %v", err)
+	}
+}

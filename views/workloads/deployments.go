@@ -143,10 +143,13 @@ func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return to(views.ScreenEvents)
 	case key.Matches(msg, k.Logs):
 		return to(views.ScreenLogs)
-	case key.Matches(msg, k.Scale), key.Matches(msg, k.Restart):
+	case key.Matches(msg, k.Scale), key.Matches(msg, k.Restart), key.Matches(msg, k.Rollback):
 		kind := "restart"
-		if key.Matches(msg, k.Scale) {
+		switch {
+		case key.Matches(msg, k.Scale):
 			kind = "scale"
+		case key.Matches(msg, k.Rollback):
+			kind = "rollback"
 		}
 		req := views.ActionRequested{Kind: kind, Namespace: d.Namespace, Name: d.Name,
 			ResourceVersion: d.ResourceVersion, Replicas: DeploymentStatus(d).Desired}

@@ -1,6 +1,7 @@
 // Package actionstest gives tests a fake Kubernetes clientset that behaves like the
 // apiserver where the actions depend on it: updates carry a resourceVersion
-// precondition, bump the resourceVersion, and server-side dry runs store nothing.
+// precondition, bump the resourceVersion, deletes honour their preconditions, and
+// server-side dry runs store nothing.
 package actionstest
 
 import (
@@ -8,6 +9,7 @@ import (
 	"sync/atomic"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -16,12 +18,16 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 )
 
-var deployments = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+var (
+	deployments = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	pods        = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+)
 
-// Kube is a fake clientset and a count of the updates that were stored.
+// Kube is a fake clientset and a count of the updates and deletes that were stored.
 type Kube struct {
 	*fake.Clientset
-	Updates atomic.Int64 // stored (non-dry-run) updates
+	Updates atomic.Int64 // stored (non-dry-run) Deployment updates
+	Deletes atomic.Int64 // stored (non-dry-run) pod deletes
 }
 
 // Deployment returns a Deployment with labels and replicas, at resourceVersion "10".
@@ -57,6 +63,27 @@ func New(objs ...runtime.Object) *Kube {
 		k.Updates.Add(1)
 		return true, obj, nil
 	})
+	k.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		d := a.(k8stesting.DeleteActionImpl)
+		cur, err := k.Tracker().Get(pods, d.GetNamespace(), d.GetName())
+		if err != nil {
+			return true, nil, err
+		}
+		pod := cur.(*corev1.Pod)
+		if p := d.DeleteOptions.Preconditions; p != nil &&
+			(p.UID != nil && *p.UID != pod.UID || p.ResourceVersion != nil && *p.ResourceVersion != pod.ResourceVersion) {
+			return true, nil, apierrors.NewConflict(pods.GroupResource(), pod.Name,
+				errString("Precondition failed: the object's UID or resourceVersion differs"))
+		}
+		if len(d.DeleteOptions.DryRun) > 0 {
+			return true, nil, nil
+		}
+		if err := k.Tracker().Delete(pods, d.GetNamespace(), d.GetName()); err != nil {
+			return true, nil, err
+		}
+		k.Deletes.Add(1)
+		return true, nil, nil
+	})
 	return k
 }
 
@@ -72,6 +99,15 @@ func (k *Kube) Bump(ns, name string) {
 	if err := k.Tracker().Update(deployments, d, ns); err != nil {
 		panic(err)
 	}
+}
+
+// Pod returns a stored pod, or nil when there is none.
+func (k *Kube) Pod(ns, name string) *corev1.Pod {
+	cur, err := k.Tracker().Get(pods, ns, name)
+	if err != nil {
+		return nil
+	}
+	return cur.(*corev1.Pod)
 }
 
 // Get returns a stored Deployment.

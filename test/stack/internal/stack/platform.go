@@ -90,9 +90,13 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
   dev:
     scale:   {member: allow, oncall: allow, lead: allow, admin: allow}
     restart: {member: allow, oncall: allow, lead: allow, admin: allow}
+    rollback:   {member: allow, oncall: allow, lead: allow, admin: allow}
+    delete-pod: {member: allow, oncall: allow, lead: allow, admin: allow}
   production:  # no namespace of the stack is production: the example of approvals
     scale:   {oncall: approval, lead: allow, admin: allow}
     restart: {oncall: approval, lead: allow, admin: allow}
+    rollback:   {oncall: approval, lead: allow, admin: allow}
+    delete-pod: {oncall: approval, lead: allow, admin: allow}
 limits:
   maxReplicas: %d
 `, maxReplicas)

@@ -73,7 +73,7 @@ func TestPlatformServerConfig(t *testing.T) {
 	if got := strings.Join(keysOf(t, policy), ","); got != "dev,production" {
 		t.Fatalf("policy classes %s", got)
 	}
-	for _, action := range []string{"scale", "restart"} {
+	for _, action := range []string{"scale", "restart", "rollback", "delete-pod"} {
 		dev := policy["dev"].(map[string]any)[action].(map[string]any)
 		for _, role := range []string{"member", "oncall", "lead", "admin"} {
 			if dev[role] != "allow" {
