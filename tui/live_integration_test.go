@@ -295,3 +295,63 @@ func throwaway(ctx context.Context, t *testing.T, admin kubernetes.Interface, pr
 	})
 	return name
 }
+
+// Rolling back a deployment from the console: U lists its revisions through the platform
+// API with the previous one proposed and its diff, and after a reason and "yes" the
+// Deployment's template is the previous revision's again.
+func TestLiveRollbackThroughThePlatformAPI(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	token, err := os.ReadFile(env.MustGet(t, "VIGIE_STACK_ALICE_PLATFORM_TOKEN_FILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := platform.New(platform.Options{URL: env.MustGet(t, "VIGIE_STACK_PLATFORM_URL"), Token: strings.TrimSpace(string(token))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := adminClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	name := throwaway(ctx, t, admin, "tui-undo")
+	deps := admin.AppsV1().Deployments("payments")
+	waitRevision := func(rev string) {
+		t.Helper()
+		for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			d, err := deps.Get(ctx, name, metav1.GetOptions{})
+			if err == nil && d.Annotations["deployment.kubernetes.io/revision"] == rev {
+				return
+			}
+			if time.Now().After(end) {
+				t.Fatalf("%s never reached revision %s", name, rev)
+			}
+		}
+	}
+	waitRevision("1")
+	d, err := deps.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Spec.Template.Spec.Containers[0].Image = "registry.local/probe:2" // the "bad release"
+	if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision("2")
+	_, tm := liveModel(t, env, views.Route{Screen: views.ScreenDeployments, Filter: name}, func(s *Session) { s.Platform = pc })
+	tm.waitFor(30*time.Second, "deployments [1 of", "probe:2")
+	tm.send(press("U"))
+	tm.waitFor(15*time.Second, "Rollback deployment payments/"+name, "▶ rev 1", "registry.local/probe:2 → registry.local/probe:1", "revision: 1")
+	tm.send(press("enter"))
+	for _, r := range "INC-11 bad image" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	for _, r := range "yes" {
+		tm.send(press(string(r)))
+	}
+	tm.send(press("enter"))
+	tm.waitFor(30*time.Second, ": succeeded")
+	got, err := deps.Get(ctx, name, metav1.GetOptions{})
+	if err != nil || got.Spec.Template.Spec.Containers[0].Image != "registry.local/probe:1" {
+		t.Fatalf("the template was not rolled back: %v %v", err, got.Spec.Template.Spec.Containers)
+	}
+}
