@@ -5,6 +5,8 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +14,14 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	typedappsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
+
 	"github.com/vigie-dev/vigie/internal/stackenv"
+	"github.com/vigie-dev/vigie/sources/kube"
 )
 
 // session is one tmux session running vigie.
@@ -124,4 +133,78 @@ func TestNavigateToCrashLoopingPod(t *testing.T) {
 	if !strings.Contains(string(log), `"msg":"live console starting"`) {
 		t.Fatalf("vigie logs to --log-file, got:\n%s", log)
 	}
+}
+
+// The payments on-call rolls a bad release back from a real terminal: select the
+// deployment, U, the previous revision is proposed with what changes, type the reason and
+// "yes", and the outcome is on screen; the cluster has the previous template again.
+func TestRollbackFromTheTerminal(t *testing.T) {
+	env := stackenv.MustLoad(t)
+	admin := adminClient(t, env)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	name := fmt.Sprintf("e2e-undo-%d", time.Now().UnixNano()%100000)
+	deps := admin.AppsV1().Deployments("payments")
+	labels := map[string]string{"app": name, "team": "payments"}
+	one := int32(1)
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "payments", Labels: labels},
+		Spec: appsv1.DeploymentSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "registry.local/e2e:good"}}}}},
+	}
+	if _, err := deps.Create(ctx, d, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = deps.Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	waitRevision(ctx, t, deps, name, "1")
+	cur, err := deps.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Spec.Template.Spec.Containers[0].Image = "registry.local/e2e:bad"
+	if _, err := deps.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitRevision(ctx, t, deps, name, "2")
+
+	s := start(t, env, build(t), "--context", "local-payments", "-c", "'deploy "+name+"'")
+	s.waitFor(30*time.Second, "deployments [1 of", "e2e:bad")
+	s.keys("U")
+	s.waitFor(15*time.Second, "Rollback deployment payments/"+name, "rev 1", "e2e:bad → registry.local/e2e:good")
+	s.keys("Enter")
+	s.keys("INC-12 bad image", "Enter")
+	s.keys("yes", "Enter")
+	screen := s.waitFor(30*time.Second, "succeeded")
+	t.Logf("after the rollback:\n%s", screen)
+	got, err := deps.Get(ctx, name, metav1.GetOptions{})
+	if err != nil || got.Spec.Template.Spec.Containers[0].Image != "registry.local/e2e:good" {
+		t.Fatalf("the template was not rolled back: %v", err)
+	}
+}
+
+func waitRevision(ctx context.Context, t *testing.T, deps typedappsv1.DeploymentInterface, name, rev string) {
+	t.Helper()
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		d, err := deps.Get(ctx, name, metav1.GetOptions{})
+		if err == nil && d.Annotations["deployment.kubernetes.io/revision"] == rev {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%s never reached revision %s", name, rev)
+		}
+	}
+}
+
+func adminClient(t *testing.T, env *stackenv.Env) kubernetes.Interface {
+	t.Helper()
+	cfg, err := kube.RESTConfig(kube.Options{Kubeconfig: env.MustGet(t, "KUBECONFIG"), Context: "local-admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
 }
