@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -138,6 +139,15 @@ func (a *app) session(res *config.Resolved) tui.Session {
 		}
 	}
 	s.Runbooks = c.Runbooks
+	if p := c.Platform; p != nil && p.URL != nil {
+		pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal(), Timeout: 30 * time.Second})
+		if err == nil {
+			s.Platform = pc
+			a.teamFromPlatform(pc, &s)
+		} else {
+			a.log.Warn("platform client", "err", err)
+		}
+	}
 	s.LogRing, s.LogStreams, s.LogSince = res.Logs.RingSize, res.Logs.MaxStreams, res.Logs.Since
 	if len(s.Namespaces) == 0 {
 		s.KubeErr = fmt.Errorf("team %q has no namespaces in the config file: vigie never watches the whole cluster", s.Team)
@@ -159,14 +169,6 @@ func (a *app) session(res *config.Resolved) tui.Session {
 			s.Prom = api
 		} else {
 			a.log.Warn("prometheus client", "err", err)
-		}
-	}
-	if p := c.Platform; p != nil && p.URL != nil {
-		pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal(), Timeout: 30 * time.Second})
-		if err == nil {
-			s.Platform = pc
-		} else {
-			a.log.Warn("platform client", "err", err)
 		}
 	}
 	if e := c.Loki; e != nil {
@@ -225,4 +227,34 @@ func checkQueries(res *config.Resolved) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// teamFromPlatform takes the team's scope from the platform API when it knows the team:
+// the server's teams are the authority on who owns what. Unreachable, the local config
+// stays the scope (and the header says where actions would go).
+func (a *app) teamFromPlatform(pc *platform.Client, s *tui.Session) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	teams, err := pc.Teams(ctx)
+	if err != nil {
+		a.log.Warn("platform teams: keeping the local team scope", "err", err)
+		return
+	}
+	for _, t := range teams {
+		if t.Name != s.Team {
+			continue
+		}
+		var ns []string
+		for _, n := range t.Namespaces {
+			ns = append(ns, n.Name)
+		}
+		if len(ns) > 0 {
+			s.Namespaces = ns
+		}
+		if t.Selector != "" {
+			s.Selector = t.Selector
+		}
+		a.log.Info("team scope from the platform API", "team", t.Name, "namespaces", ns, "selector", t.Selector)
+		return
+	}
 }
