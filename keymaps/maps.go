@@ -129,6 +129,7 @@ type WorkloadsKeyMap struct {
 	Restart  key.Binding // dangerous
 	Scale    key.Binding // dangerous
 	Rollback key.Binding // dangerous
+	Delete   key.Binding // dangerous: delete one pod (its ReplicaSet replaces it)
 }
 
 // DefaultWorkloadsKeyMap returns the default workloads keys.
@@ -142,6 +143,7 @@ func DefaultWorkloadsKeyMap() WorkloadsKeyMap {
 		Restart:  bindDanger("restart", "R"),
 		Scale:    bindDanger("scale", "S"),
 		Rollback: bindDanger("rollback", "U"),
+		Delete:   bindDanger("delete pod", "D"),
 	}
 }
 
@@ -156,6 +158,7 @@ func (k *WorkloadsKeyMap) Actions() []Action {
 		{"workloads.restart", &k.Restart},
 		{"workloads.scale", &k.Scale},
 		{"workloads.rollback", &k.Rollback},
+		{"workloads.delete-pod", &k.Delete},
 	}
 }
 
@@ -168,7 +171,7 @@ func (k WorkloadsKeyMap) ShortHelp() []key.Binding {
 func (k WorkloadsKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Open, k.Describe, k.YAML, k.Logs, k.Events},
-		{k.Restart, k.Scale, k.Rollback},
+		{k.Restart, k.Scale, k.Rollback, k.Delete},
 	}
 }
 

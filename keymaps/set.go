@@ -78,6 +78,7 @@ func Dangerous() []string {
 		"workloads.restart",
 		"workloads.scale",
 		"workloads.rollback",
+		"workloads.delete-pod",
 		"alerts.silence",
 	}
 }

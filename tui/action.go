@@ -95,7 +95,11 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 	d.fields = append(d.fields, mk("reason:   ", reasonHint, ""))
 	confirm := `type "yes" to confirm`
 	if prod {
-		confirm = fmt.Sprintf("type the deployment's name (%s) to confirm", req.Name)
+		what := "deployment"
+		if req.Kind == "delete-pod" {
+			what = "pod"
+		}
+		confirm = fmt.Sprintf("type the %s's name (%s) to confirm", what, req.Name)
 	}
 	d.fields = append(d.fields, mk("confirm:  ", confirm, ""))
 	d.fields[0].Focus()
@@ -103,6 +107,9 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 }
 
 func (d *actionDialog) title() string {
+	if d.req.Kind == "delete-pod" {
+		return fmt.Sprintf("Delete pod %s/%s", d.req.Namespace, d.req.Name)
+	}
 	return fmt.Sprintf("%s deployment %s/%s", strings.ToUpper(d.req.Kind[:1])+d.req.Kind[1:], d.req.Namespace, d.req.Name)
 }
 

@@ -176,3 +176,22 @@ func TestRollbackProposesThePreviousRevisionWithItsDiff(t *testing.T) {
 		t.Fatalf("rollback request = %+v %+v", r, r.Expect)
 	}
 }
+
+func TestDeletePodFromThePodsScreen(t *testing.T) {
+	f := &fakeActor{}
+	m := newTestModel(views.Route{Screen: views.ScreenPods, Filter: "fraud"}, "dev")
+	m.keys.Workloads.Delete.SetEnabled(true)
+	m.session.Platform = f
+	drivePrime(t, m)
+	drive(t, m, press("D"))
+	if s := screen(m); !strings.Contains(s, "Delete pod payments/fraud-worker-796b7978bb-4c6c2") {
+		t.Fatalf("D opens the delete dialog of the selected pod:\n%s", s)
+	}
+	drive(t, m, typeText("stuck pod, INC-3")...)
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 1 || f.acted[0].Kind != "delete-pod" || f.acted[0].Target.Name != "fraud-worker-796b7978bb-4c6c2" {
+		t.Fatalf("acted %+v", f.acted)
+	}
+}

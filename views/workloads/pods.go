@@ -176,6 +176,9 @@ func (v *podsView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return to(views.ScreenEvents)
 	case key.Matches(msg, k.Logs):
 		return to(views.ScreenLogs)
+	case key.Matches(msg, k.Delete):
+		req := views.ActionRequested{Kind: "delete-pod", Namespace: p.Namespace, Name: p.Name, ResourceVersion: p.ResourceVersion}
+		return func() tea.Msg { return req }
 	}
 	return nil
 }
