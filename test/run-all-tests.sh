@@ -28,4 +28,5 @@ step "tests of test/stack (unit)" bash -c 'cd test/stack && go test -race -count
 step "tests of vigie (unit + integration)" go test -race -count=1 -tags integration ./...
 # Tests that stop a shared server (the kube-apiserver) run alone, after the others.
 step "disruptive tests (apiserver stop and restart, rollback of the bad release)" go test -race -count=1 -tags integration,disruptive -run "ApiserverStop|RollbackOfTheBadRelease" ./tui/
+step "disruptive tests (a silence of a seeded alert)" go test -race -count=1 -tags integration,disruptive -run "Silence" ./platform/server/
 exit $status

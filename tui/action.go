@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,6 +88,8 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 		d.fields = append(d.fields, mk("replicas: ", "a number", strconv.Itoa(int(req.Replicas))))
 	case "rollback":
 		d.fields = append(d.fields, mk("revision: ", "the revision to go back to", ""))
+	case "silence":
+		d.fields = append(d.fields, mk("for:      ", "how long: 30m, 2h (capped by the policy)", "2h"))
 	}
 	reasonHint := "why (kept in the audit log)"
 	if prod {
@@ -107,6 +110,9 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 }
 
 func (d *actionDialog) title() string {
+	if d.req.Kind == "silence" {
+		return fmt.Sprintf("Silence %s", matcherText(d.req.Matchers))
+	}
 	if d.req.Kind == "delete-pod" {
 		return fmt.Sprintf("Delete pod %s/%s", d.req.Namespace, d.req.Name)
 	}
@@ -126,6 +132,23 @@ func (d *actionDialog) request() (api.ActionRequest, error) {
 		}
 		n32 := int32(n)
 		r.Params.Replicas = &n32
+		i++
+	case "silence":
+		dur := strings.TrimSpace(d.fields[0].Value())
+		if _, err := time.ParseDuration(dur); err != nil {
+			return r, errors.New("for: a duration such as 30m or 2h")
+		}
+		r.Target = api.Target{Namespace: d.req.Namespace}
+		r.Expect = nil
+		r.Params.Duration = dur
+		names := make([]string, 0, len(d.req.Matchers))
+		for n := range d.req.Matchers {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			r.Params.Matchers = append(r.Params.Matchers, api.Matcher{Name: n, Value: d.req.Matchers[n]})
+		}
 		i++
 	case "rollback":
 		if d.revisions == nil {
@@ -440,4 +463,18 @@ func orAbsent(v string) string {
 		return "(absent)"
 	}
 	return termtext.Line(v)
+}
+
+// matcherText writes matchers as Alertmanager does: {alertname="X", service="y"}.
+func matcherText(ms map[string]string) string {
+	names := make([]string, 0, len(ms))
+	for n := range ms {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%q", n, ms[n])
+	}
+	return termtext.Line("{" + strings.Join(parts, ", ") + "}")
 }

@@ -195,3 +195,29 @@ func TestDeletePodFromThePodsScreen(t *testing.T) {
 		t.Fatalf("acted %+v", f.acted)
 	}
 }
+
+func TestSilenceFromTheAlertsScreen(t *testing.T) {
+	f := &fakeActor{}
+	m := newTestModel(views.Route{Screen: views.ScreenAlerts}, "dev")
+	m.keys.Alerts.Silence.SetEnabled(true)
+	m.session.Platform = f
+	drivePrime(t, m)
+	drive(t, m, views.AlertsSnapshot{Snap: alertsFixture()})
+	drive(t, m, press("g"), press("S"))
+	if s := screen(m); !strings.Contains(s, `Silence {alertname="HighErrorRatio", service="ledger"}`) || !strings.Contains(s, "for:      2h") {
+		t.Fatalf("S opens the silence dialog of the selected alert:\n%s", s)
+	}
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("INC-5 rollback in progress")...)
+	drive(t, m, press("enter"))
+	drive(t, m, typeText("yes")...)
+	drive(t, m, press("enter"))
+	if len(f.acted) != 1 {
+		t.Fatalf("acted %d", len(f.acted))
+	}
+	r := f.acted[0]
+	if r.Kind != "silence" || r.Target.Namespace != "payments" || r.Params.Duration != "2h" || len(r.Params.Matchers) != 2 ||
+		r.Params.Matchers[0].Name != "alertname" || r.Params.Matchers[1].Value != "ledger" || r.Reason != "INC-5 rollback in progress" {
+		t.Fatalf("silence request = %+v", r)
+	}
+}

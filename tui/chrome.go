@@ -178,6 +178,7 @@ func (m *Model) renderHelp(w, h int) string {
 		s.HelpKey.Render(":metrics") + " " + s.HelpDesc.Render("of a service"),
 		s.HelpKey.Render(":promql") + "  " + s.HelpDesc.Render("query console"),
 		s.HelpKey.Render(":audit") + "   " + s.HelpDesc.Render("team actions"),
+		s.HelpKey.Render(":approvals") + " " + s.HelpDesc.Render("to decide"),
 		s.HelpKey.Render(":deploy") + "  " + s.HelpDesc.Render("deployments"),
 		s.HelpKey.Render(":pods") + "    " + s.HelpDesc.Render("pods [filter]"),
 		s.HelpKey.Render(":events") + "  " + s.HelpDesc.Render("team events"),

@@ -26,6 +26,7 @@ import (
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/alerts"
+	"github.com/vigie-dev/vigie/views/approvals"
 	"github.com/vigie-dev/vigie/views/audit"
 	"github.com/vigie-dev/vigie/views/home"
 	"github.com/vigie-dev/vigie/views/logs"
@@ -192,6 +193,8 @@ func (m *Model) open(r views.Route) views.View {
 		v = promql.New(m.env, r)
 	case views.ScreenAudit:
 		v = audit.New(m.env, r)
+	case views.ScreenApprovals:
+		v = approvals.New(m.env, r)
 	default:
 		var ok bool
 		if v, ok = workloads.New(m.env, r, nil); !ok {

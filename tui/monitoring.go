@@ -230,6 +230,23 @@ func dataFuncs(env *views.Env, s Session) {
 			return a.Audit(ctx, platform.AuditQuery{Team: team, Before: before, Limit: 50})
 		}
 	}
+	env.Approvals, env.Decide = nil, nil
+	if a, ok := s.Platform.(interface {
+		Approvals(context.Context, platform.ApprovalQuery) (api.ApprovalsResponse, error)
+		Decide(context.Context, string, api.Decision, string) (api.Approval, error)
+	}); ok {
+		env.Approvals = func(ctx context.Context, status string) ([]api.Approval, error) {
+			r, err := a.Approvals(ctx, platform.ApprovalQuery{Status: status, Limit: 200})
+			return r.Approvals, err
+		}
+		env.Decide = func(ctx context.Context, id string, approve bool, reason string) (api.Approval, error) {
+			d := api.DecisionReject
+			if approve {
+				d = api.DecisionApprove
+			}
+			return a.Decide(ctx, id, d, reason)
+		}
+	}
 	pq := s.Prom
 	if pq == nil {
 		return

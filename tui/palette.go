@@ -29,6 +29,7 @@ func commands() []command {
 		{name: "metrics", aliases: []string{"m", "graph"}, arg: "service", help: "metrics of a service"},
 		{name: "promql", aliases: []string{"query", "pq"}, arg: "expr", help: "PromQL console [expression]"},
 		{name: "audit", aliases: []string{"actions"}, arg: "filter", help: "the team's actions, from the platform API's audit log"},
+		{name: "approvals", aliases: []string{"approve", "ap"}, arg: "filter", help: "requests waiting for an approval"},
 		{name: "deploy", aliases: []string{"deployments", "deployment", "dp"}, arg: "filter", help: "deployments [filter]"},
 		{name: "pods", aliases: []string{"pod", "po"}, arg: "filter", help: "pods [filter | -l selector]"},
 		{name: "events", aliases: []string{"event", "ev"}, arg: "filter", help: "events of the team"},
@@ -202,9 +203,9 @@ func (m *Model) run(line string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("unknown command %q: try pods, deploy, events, team, ctx, q", word)
 	}
 	switch c.name {
-	case "deploy", "pods", "events", "home", "alerts", "audit":
+	case "deploy", "pods", "events", "home", "alerts", "audit", "approvals":
 		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents,
-			"home": views.ScreenHome, "alerts": views.ScreenAlerts, "audit": views.ScreenAudit}[c.name]
+			"home": views.ScreenHome, "alerts": views.ScreenAlerts, "audit": views.ScreenAudit, "approvals": views.ScreenApprovals}[c.name]
 		r := views.Route{Screen: screen, Filter: arg}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
 	case "promql":

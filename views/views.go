@@ -33,6 +33,7 @@ const (
 	ScreenAlerts      = "alerts"
 	ScreenPromQL      = "promql"
 	ScreenAudit       = "audit"
+	ScreenApprovals   = "approvals"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -98,6 +99,10 @@ type Env struct {
 	// Audit reads the platform API's audit log of the team, newest first (before = 0 for
 	// the newest page, else the page's Next); nil when no platform API is configured.
 	Audit func(ctx context.Context, team string, before int64) (api.AuditResponse, error)
+	// Approvals lists approval requests of the caller's teams in a state ("" = pending);
+	// Decide approves or rejects one. nil without a platform API.
+	Approvals func(ctx context.Context, status string) ([]api.Approval, error)
+	Decide    func(ctx context.Context, id string, approve bool, reason string) (api.Approval, error)
 }
 
 // PromSnapshot carries the latest golden signals of the team's services.
@@ -214,4 +219,7 @@ type ActionRequested struct {
 	// the Deployment changed since.
 	ResourceVersion string
 	Replicas        int32 // current desired replicas (scale starts from it)
+	// Matchers select the alerts to silence (silence only), besides the team's own
+	// matchers which the server always adds: label name → value.
+	Matchers map[string]string
 }

@@ -85,8 +85,6 @@ func (a *app) runLive(cmd *cobra.Command) error {
 	if res.Context.Platform == nil {
 		keys.ApplyReadOnly() // guarded actions go through the platform API only
 	}
-	// Not in the platform API yet: not bound at all until they are.
-	keys.Alerts.Silence.SetEnabled(false)
 
 	var contexts, teams []string
 	if res.File.Config != nil {

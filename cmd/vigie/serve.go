@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -32,6 +33,7 @@ type serveFlags struct {
 	config, db                  string
 	listen, kubeconfig, kubeCtx string
 	tlsCert, tlsKey             string
+	alertmanagerURL             string
 	actionTimeout               time.Duration
 	tokenUser, tokenNote        string
 	tokenExpires                time.Duration
@@ -45,7 +47,8 @@ validated, audited durably before it acts, run with a deadline using the server'
 Kubernetes credentials, and audited again. Refusals are audited too.
 
 The configuration file (--config, else $VIGIE_SERVE_CONFIG) holds the teams, users and
-policy; see docs/platform.md. The database is --db, else $VIGIE_SERVE_DB, else
+policy; see docs/platform.md. Silences are made in the Alertmanager of --alertmanager-url,
+else of the file's alertmanager.url. The database is --db, else $VIGIE_SERVE_DB, else
 sqlite:$XDG_DATA_HOME/vigie/platform.db. Logs are JSON lines on stderr (or --log-file).
 SIGINT or SIGTERM stops accepting requests and lets running ones finish.`
 
@@ -68,6 +71,7 @@ func newServeCmd(a *app) *cobra.Command {
 	fl.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM); with --tls-key, serve HTTPS")
 	fl.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fl.DurationVar(&f.actionTimeout, "action-timeout", 30*time.Second, "deadline of one action")
+	fl.StringVar(&f.alertmanagerURL, "alertmanager-url", "", "Alertmanager to make silences in, http(s)://host:port (default: the configuration's alertmanager.url)")
 	_ = cmd.MarkPersistentFlagFilename("config", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("kubeconfig")
 	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt")
@@ -166,6 +170,11 @@ func (a *app) runServe(cmd *cobra.Command, f *serveFlags) error {
 	if _, _, err := net.SplitHostPort(f.listen); err != nil {
 		return usageError{fmt.Errorf("--listen %q: want HOST:PORT", f.listen)}
 	}
+	if f.alertmanagerURL != "" {
+		if err := policy.CheckAlertmanagerURL(f.alertmanagerURL); err != nil {
+			return usageError{fmt.Errorf("--alertmanager-url %v", err)}
+		}
+	}
 	dsn, err := a.serveDSN(f)
 	if err != nil {
 		return err
@@ -200,7 +209,7 @@ func (a *app) runServe(cmd *cobra.Command, f *serveFlags) error {
 		return err
 	}
 	defer st.Close()
-	srv, err := server.New(server.Options{Config: cfg, Store: st, Kube: cs, Logger: log, ActionTimeout: f.actionTimeout})
+	srv, err := server.New(server.Options{Config: cfg, Store: st, Kube: cs, Logger: log, ActionTimeout: f.actionTimeout, AlertmanagerURL: f.alertmanagerURL})
 	if err != nil {
 		return err
 	}
@@ -213,7 +222,8 @@ func (a *app) runServe(cmd *cobra.Command, f *serveFlags) error {
 		log.Warn("serving plain HTTP on a non-loopback address: tokens travel in clear; give --tls-cert and --tls-key")
 	}
 	log.Info("starting", "version", a.version, "config", path, "teams", len(cfg.Teams), "users", len(cfg.Users),
-		"db", store.Redact(dsn), "kube_host", rc.Host, "action_timeout", f.actionTimeout.String())
+		"db", store.Redact(dsn), "kube_host", rc.Host, "action_timeout", f.actionTimeout.String(),
+		"alertmanager", cmp.Or(f.alertmanagerURL, cfg.Alertmanager.URL, "(none: silences fail)"))
 	return srv.Serve(ctx, l, tlsConfig)
 }
 

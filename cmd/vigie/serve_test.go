@@ -91,6 +91,8 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"serve", "--config", cfg, "--action-timeout", "0s"}, 2, "--action-timeout"},
 		{[]string{"serve", "--config", cfg, "--db", "mysql://u:hunter2@db/x"}, 2, "want sqlite:PATH or postgres://"},
 		{[]string{"serve", "--config", cfg, "--nope"}, 2, "unknown flag: --nope"},
+		{[]string{"serve", "--config", cfg, "--alertmanager-url", "am:9093"}, 2, `--alertmanager-url "am:9093": want http(s)://host[:port][/path]`},
+		{[]string{"serve", "--config", cfg, "--alertmanager-url", "http://u:hunter2@am:9093"}, 2, "--alertmanager-url"},
 		{[]string{"serve", "token", "create"}, 2, "--user is required"},
 		{[]string{"serve", "token", "create", "--user", "alice", "--expires", "-1h"}, 2, "--expires"},
 		{[]string{"serve", "token", "revoke"}, 2, "accepts 1 arg"},

@@ -4,6 +4,8 @@
 // refuses to act when the target changed since the caller saw it (the resourceVersion
 // and, for a rollback, revision preconditions), only touches objects carrying the owning
 // team's labels, and can run as a server-side dry run that reports what would change.
+// It also creates and expires a team's Alertmanager silences (silence.go), always with
+// the team's own alert matchers.
 package actions
 
 import (
@@ -36,6 +38,9 @@ type Options struct {
 	Client  kubernetes.Interface // built from the server's kubeconfig or service account
 	Timeout time.Duration        // per action; 0: DefaultTimeout
 	Now     func() time.Time     // nil: time.Now
+	// Alertmanager is the URL of the Alertmanager silences are made in (its api/v2);
+	// "": silence and expire-silence fail, saying none is configured.
+	Alertmanager string
 }
 
 func (o *Options) validate() error {
@@ -55,14 +60,21 @@ func (o *Options) validate() error {
 }
 
 // Runner runs actions.
-type Runner struct{ o Options }
+type Runner struct {
+	o  Options
+	am *alertmanager // nil: none configured
+}
 
 // New returns a Runner.
 func New(o Options) (*Runner, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	return &Runner{o: o}, nil
+	am, err := newAlertmanager(o.Alertmanager)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{o: o, am: am}, nil
 }
 
 // Timeout is the deadline of one action.
@@ -78,6 +90,7 @@ type Request struct {
 	ExpectRevision int64      // rollback: the Deployment's revision the caller saw; 0 = no precondition
 	DryRun         bool
 	Selector       string // the owning team's label selector; "" = none
+	Silence        Silence
 }
 
 // Result is what an action changed (or would change, in a dry run).
@@ -86,6 +99,7 @@ type Result struct {
 	Changes         []api.Change
 	Warnings        []string // what the action does not do (also in Message)
 	ResourceVersion string
+	Silence         *api.Silence // silence, expire-silence
 }
 
 // Error is an action that did not happen; Code is an api error code (CodeNotFound,
@@ -114,6 +128,9 @@ func teamSelector(selector string) (labels.Selector, error) {
 func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.o.Timeout)
 	defer cancel()
+	if api.SilenceKind(req.Kind) {
+		return r.silence(ctx, req)
+	}
 	sel, err := teamSelector(req.Selector)
 	if err != nil {
 		return Result{}, err

@@ -5,6 +5,7 @@ package api
 
 import (
 	_ "embed"
+	"strings"
 	"time"
 )
 
@@ -96,6 +97,9 @@ type Team struct {
 	Namespaces []Namespace `json:"namespaces"`
 	Selector   string      `json:"selector,omitempty"`
 	Services   []string    `json:"services,omitempty"`
+	// AlertMatchers are the Alertmanager label matchers of the team's alerts (equalities):
+	// every silence of the team carries them.
+	AlertMatchers map[string]string `json:"alertMatchers,omitempty"`
 }
 
 // TeamsResponse answers GET /v1/teams: the caller's teams.
@@ -111,15 +115,28 @@ const (
 	ActionRestart   ActionKind = "restart"    // rollout restart of a Deployment
 	ActionRollback  ActionKind = "rollback"   // set a Deployment's pod template to an earlier revision's
 	ActionDeletePod ActionKind = "delete-pod" // delete one pod of a Deployment; its ReplicaSet replaces it
+
+	// ActionSilence creates an Alertmanager silence of the team's alerts: the server adds
+	// the team's own alert matchers, caps the duration, and sets createdBy (the caller)
+	// and comment (the reason). The target names the team by one of its namespaces.
+	ActionSilence ActionKind = "silence"
+	// ActionExpireSilence expires a silence of the team's (one whose matchers include the
+	// team's alert matchers).
+	ActionExpireSilence ActionKind = "expire-silence"
 )
 
 // ActionKinds lists the actions the server knows.
 func ActionKinds() []ActionKind {
-	return []ActionKind{ActionScale, ActionRestart, ActionRollback, ActionDeletePod}
+	return []ActionKind{ActionScale, ActionRestart, ActionRollback, ActionDeletePod, ActionSilence, ActionExpireSilence}
 }
 
+// SilenceKind reports whether k acts on Alertmanager silences rather than on a
+// Kubernetes object: its target names only a namespace of the team.
+func SilenceKind(k ActionKind) bool { return k == ActionSilence || k == ActionExpireSilence }
+
 // Target is the object an action acts on: a Deployment for scale, restart and rollback,
-// a pod for delete-pod.
+// a pod for delete-pod. For silence and expire-silence, Namespace (one of the team's
+// namespaces) names the team and Name is empty.
 type Target struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
@@ -131,6 +148,53 @@ func (t Target) String() string { return t.Namespace + "/" + t.Name }
 type Params struct {
 	Replicas   *int32 `json:"replicas,omitempty"`   // scale: the wanted replica count
 	ToRevision int64  `json:"toRevision,omitempty"` // rollback: the revision to go back to; 0 = the previous one
+
+	Matchers  []Matcher `json:"matchers,omitempty"`  // silence: what to silence, besides the team's own matchers (which the server adds)
+	Duration  string    `json:"duration,omitempty"`  // silence: how long, as "90m" or "2h"; capped by the policy's limits.maxSilence
+	SilenceID string    `json:"silenceId,omitempty"` // expire-silence: the silence to expire
+}
+
+// Matcher is one Alertmanager label matcher, as in Alertmanager's API: name="value"
+// (the default), name!="value" (isEqual false), name=~"regexp" (isRegex), name!~"regexp".
+// A regexp is anchored, as Alertmanager reads it.
+type Matcher struct {
+	Name    string `json:"name"`
+	Value   string `json:"value"`
+	IsRegex bool   `json:"isRegex,omitempty"`
+	IsEqual *bool  `json:"isEqual,omitempty"` // nil: true
+}
+
+// Equal reports whether the matcher is an equality (isEqual absent or true).
+func (m Matcher) Equal() bool { return m.IsEqual == nil || *m.IsEqual }
+
+// Op is the matcher's operator: =, !=, =~ or !~.
+func (m Matcher) Op() string {
+	switch {
+	case m.IsRegex && m.Equal():
+		return "=~"
+	case m.IsRegex:
+		return "!~"
+	case m.Equal():
+		return "="
+	}
+	return "!="
+}
+
+// String renders the matcher as Alertmanager does: name="value", the value's backslashes,
+// double quotes and newlines escaped.
+func (m Matcher) String() string {
+	return m.Name + m.Op() + `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(m.Value) + `"`
+}
+
+// Silence is an Alertmanager silence as the platform reports it.
+type Silence struct {
+	ID        string    `json:"id,omitempty"` // "" in a dry run
+	Matchers  []Matcher `json:"matchers"`     // the team's own first
+	StartsAt  time.Time `json:"startsAt"`
+	EndsAt    time.Time `json:"endsAt"`
+	CreatedBy string    `json:"createdBy"`
+	Comment   string    `json:"comment"`
+	State     string    `json:"state,omitempty"` // Alertmanager's: pending, active, expired
 }
 
 // Expect is a precondition: the action is refused (409) when the target changed.
@@ -180,6 +244,7 @@ type Outcome struct {
 	Changes         []Change `json:"changes,omitempty"`
 	Warnings        []string `json:"warnings,omitempty"`        // also in Message: what the action does not do
 	ResourceVersion string   `json:"resourceVersion,omitempty"` // of the Deployment after the action; in a dry run, the one it was computed against
+	Silence         *Silence `json:"silence,omitempty"`         // silence, expire-silence: the silence (in a dry run, what would be created)
 }
 
 // Values shown instead of the value of an environment variable whose name looks secret
@@ -240,6 +305,8 @@ const (
 
 // AuditRecord is one link of the hash-chained audit log. Hash is the SHA-256 (hex) of the
 // record's canonical JSON without the hash itself; the canonical JSON includes PrevHash.
+// Approver is set in the records of an approved request's run: who approved it (User
+// asked for it).
 type AuditRecord struct {
 	Seq       int64      `json:"seq"`
 	ID        string     `json:"id"`
@@ -249,6 +316,7 @@ type AuditRecord struct {
 	ActionID  string     `json:"actionId,omitempty"`
 	User      string     `json:"user,omitempty"` // "" when authentication failed
 	TokenID   string     `json:"tokenId,omitempty"`
+	Approver  string     `json:"approver,omitempty"`
 	Team      string     `json:"team,omitempty"` // the team owning the target namespace
 	Role      Role       `json:"role,omitempty"`
 	Kind      ActionKind `json:"kind,omitempty"`

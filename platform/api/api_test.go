@@ -53,7 +53,32 @@ func TestRollbackWireShapes(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("revisions:\n%s\nwant\n%s", b, want)
 	}
-	if len(ActionKinds()) != 4 || ActionKinds()[3] != "delete-pod" {
+	if len(ActionKinds()) != 6 || ActionKinds()[3] != "delete-pod" || ActionKinds()[4] != "silence" || ActionKinds()[5] != "expire-silence" {
 		t.Errorf("kinds %v", ActionKinds())
+	}
+}
+
+// The silence request and answer, as openapi.yaml and docs/platform.md show them.
+func TestSilenceWireShapes(t *testing.T) {
+	in := `{"kind":"silence","target":{"namespace":"payments","name":""},"params":{"matchers":[{"name":"alertname","value":"HighErrorRatio"},{"name":"service","value":"ledger|checkout","isRegex":true,"isEqual":false}],"duration":"2h"},"reason":"INC-7 known, rollback running"}`
+	var req ActionRequest
+	if err := json.Unmarshal([]byte(in), &req); err != nil || req.Kind != ActionSilence || len(req.Params.Matchers) != 2 || req.Params.Duration != "2h" {
+		t.Fatalf("request: %+v %v", req, err)
+	}
+	if m := req.Params.Matchers[0]; !m.Equal() || m.Op() != "=" {
+		t.Errorf("isEqual absent: %+v %s", m, m.Op())
+	}
+	if m := req.Params.Matchers[1]; m.Equal() || m.Op() != "!~" {
+		t.Errorf("isEqual false, isRegex: %+v %s", m, m.Op())
+	}
+	if out, _ := json.Marshal(req); string(out) != in {
+		t.Errorf("round trip:\n%s\n%s", out, in)
+	}
+	no := false
+	if (Matcher{IsEqual: &no}).Op() != "!=" || (Matcher{IsRegex: true}).Op() != "=~" {
+		t.Error("ops")
+	}
+	if !SilenceKind(ActionSilence) || !SilenceKind(ActionExpireSilence) || SilenceKind(ActionScale) {
+		t.Error("SilenceKind")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/labels"
@@ -29,6 +30,13 @@ const (
 // DefaultMaxReplicas bounds scale when the file sets no limits.maxReplicas.
 const DefaultMaxReplicas = 10
 
+// DefaultApprovalTTL is how long a request waits for an approval when the file sets no
+// limits.approvalTTL; MaxApprovalTTL is the longest the file may set.
+const (
+	DefaultApprovalTTL = time.Hour
+	MaxApprovalTTL     = 7 * 24 * time.Hour
+)
+
 // MinProductionReason is the shortest reason (in characters) a production write takes.
 const MinProductionReason = 10
 
@@ -38,6 +46,9 @@ type Team struct {
 	Namespaces map[string]string // namespace -> environment class
 	Selector   string            // label selector of the team's objects ("" = none)
 	Services   []string
+	// AlertMatchers are the label equalities of the team's alerts in Alertmanager
+	// (default team: NAME): every silence of the team carries them.
+	AlertMatchers map[string]string
 }
 
 // NamespaceNames returns the team's namespaces, sorted.
@@ -53,6 +64,8 @@ func (t *Team) NamespaceNames() []string {
 // Limits bound action parameters.
 type Limits struct {
 	MaxReplicas int32
+	MaxSilence  time.Duration // the longest silence; a longer one is cut to it
+	ApprovalTTL time.Duration // how long a request waiting for an approval lives
 }
 
 // Config is the server configuration file, validated.
@@ -62,6 +75,9 @@ type Config struct {
 	Users  map[string]map[string]api.Role                    // user -> team -> role
 	Policy map[string]map[api.ActionKind]map[api.Role]Effect // environment -> action -> role -> effect
 	Limits Limits
+	// Alertmanager is where silences are made; "" when the file names none (the
+	// server's --alertmanager-url may give it).
+	Alertmanager Alertmanager
 
 	owner map[string]string // namespace -> team
 }
@@ -87,10 +103,10 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	d := &decoder{file: file}
 	c := &Config{File: file, Teams: map[string]*Team{}, Users: map[string]map[string]api.Role{},
-		Policy: map[string]map[api.ActionKind]map[api.Role]Effect{}, Limits: Limits{MaxReplicas: DefaultMaxReplicas},
+		Policy: map[string]map[api.ActionKind]map[api.Role]Effect{}, Limits: Limits{MaxReplicas: DefaultMaxReplicas, MaxSilence: DefaultMaxSilence, ApprovalTTL: DefaultApprovalTTL},
 		owner: map[string]string{}}
 	var usersNode *yaml.Node
-	d.object(root.Content[0], "", []string{"teams", "users", "policy", "limits"}, func(key string, _, v *yaml.Node, path string) {
+	d.object(root.Content[0], "", []string{"teams", "users", "policy", "limits", "alertmanager"}, func(key string, _, v *yaml.Node, path string) {
 		switch key {
 		case "teams":
 			c.decodeTeams(d, v, path)
@@ -99,11 +115,24 @@ func Parse(file string, data []byte) (*Config, error) {
 		case "policy":
 			c.decodePolicy(d, v, path)
 		case "limits":
-			d.object(v, path, []string{"maxReplicas"}, func(_ string, _, v *yaml.Node, path string) {
-				if n, ok := d.integer(v, path, 0, 10000); ok {
-					c.Limits.MaxReplicas = int32(n)
+			d.object(v, path, []string{"maxReplicas", "maxSilence", "approvalTTL"}, func(key string, _, v *yaml.Node, path string) {
+				switch key {
+				case "maxReplicas":
+					if n, ok := d.integer(v, path, 0, 10000); ok {
+						c.Limits.MaxReplicas = int32(n)
+					}
+				case "maxSilence":
+					if dur, ok := d.duration(v, path, time.Minute, MaxSilenceBound); ok {
+						c.Limits.MaxSilence = dur
+					}
+				case "approvalTTL":
+					if dur, ok := d.duration(v, path, time.Minute, MaxApprovalTTL); ok {
+						c.Limits.ApprovalTTL = dur
+					}
 				}
 			})
+		case "alertmanager":
+			c.decodeAlertmanager(d, v, path)
 		}
 	})
 	if usersNode != nil {
@@ -132,7 +161,7 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 		t := &Team{Name: name, Namespaces: map[string]string{}}
 		c.Teams[name] = t
 		listed := 0 // namespaces written, valid or not: an invalid one is reported alone
-		d.object(p.value, tpath, []string{"namespaces", "selector", "services"}, func(key string, _, v *yaml.Node, path string) {
+		d.object(p.value, tpath, []string{"namespaces", "selector", "services", "alertMatchers"}, func(key string, _, v *yaml.Node, path string) {
 			switch key {
 			case "namespaces":
 				for _, np := range d.mapping(v, path) {
@@ -171,11 +200,14 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 					}
 					t.Services = append(t.Services, s)
 				}
+			case "alertMatchers":
+				t.AlertMatchers = d.alertMatchers(v, path)
 			}
 		})
 		if listed == 0 {
 			d.add(p.key, tpath, "the team has no namespaces (namespaces: {NAME: production|staging|dev})")
 		}
+		c.finishAlertMatchers(d, t, p.key, tpath)
 	}
 }
 

@@ -34,8 +34,11 @@ func (d Decision) deny(code, format string, args ...any) Decision {
 // Decide says whether sub may run req, checking the action's own target: the team must
 // own the target namespace, the user must have a role in that team, the policy of the
 // namespace's environment class must allow (or ask approval for) the action for that
-// role, production writes need a reason, and parameters stay within the limits. It does
-// no I/O. Anything not explicitly allowed is denied.
+// role, production writes need a reason, and parameters stay within the limits. A
+// silence is decided by the policy of the team's most sensitive environment class (it
+// matches the team's alerts of every namespace), needs a reason (its comment) and may
+// not change the team's own alert matchers. It does no I/O. Anything not explicitly
+// allowed is denied.
 func (c *Config) Decide(sub Subject, req api.ActionRequest) Decision {
 	var d Decision
 	if sub.ReadOnly {
@@ -47,6 +50,9 @@ func (c *Config) Decide(sub Subject, req api.ActionRequest) Decision {
 	team, env, ok := c.Owner(req.Target.Namespace)
 	if !ok {
 		return d.deny(api.CodeForbidden, "namespace %q belongs to no team", req.Target.Namespace)
+	}
+	if api.SilenceKind(req.Kind) {
+		env = team.AlertEnvironment() // a silence covers the team's alerts of every namespace
 	}
 	d.Team, d.Environment = team.Name, env
 	role, ok := c.Role(sub.User, team.Name)
@@ -69,6 +75,14 @@ func (c *Config) Decide(sub Subject, req api.ActionRequest) Decision {
 	}
 	if req.Kind == api.ActionScale && req.Params.Replicas != nil && *req.Params.Replicas > c.Limits.MaxReplicas {
 		return d.deny(api.CodeLimit, "scale to %d replicas is above the limit of %d", *req.Params.Replicas, c.Limits.MaxReplicas)
+	}
+	if req.Kind == api.ActionSilence {
+		if strings.TrimSpace(req.Reason) == "" {
+			return d.deny(api.CodeReasonRequired, "a silence needs a reason: it is the silence's comment in Alertmanager")
+		}
+		if _, err := team.SilenceMatchers(req.Params.Matchers); err != nil {
+			return d.deny(api.CodeForbidden, "%v", err)
+		}
 	}
 	switch d.Effect {
 	case Allow:

@@ -168,7 +168,7 @@ extra: true
 		t.Fatalf("got %v, want Errors", err)
 	}
 	want := []string{
-		`server.yaml:4:5: teams.payments.namespace: unknown key (valid keys: namespaces, selector, services)`,
+		`server.yaml:4:5: teams.payments.namespace: unknown key (valid keys: namespaces, selector, services, alertMatchers)`,
 		`server.yaml:5:15: teams.payments.selector: label selector:`,
 		"server.yaml:6:3: teams.empty: the team has no namespaces",
 		`server.yaml:8:18: teams.search.namespaces.payments: namespace "payments" already belongs to team "payments"`,
@@ -182,8 +182,7 @@ extra: true
 		`server.yaml:16:5: policy.production.rollout: unknown action "rollout"`,
 		`server.yaml:17:3: policy.qa: unknown environment class "qa"`,
 		`server.yaml:19:16: limits.maxReplicas: -1 is out of range [0, 10000]`,
-		`server.yaml:20:3: limits.maxSilence: unknown key (valid keys: maxReplicas)`,
-		`server.yaml:21:1: extra: unknown key (valid keys: teams, users, policy, limits)`,
+		`server.yaml:21:1: extra: unknown key (valid keys: teams, users, policy, limits, alertmanager)`,
 	}
 	if len(errs) != len(want) {
 		t.Errorf("%d problems, want %d:\n%v", len(errs), len(want), err)

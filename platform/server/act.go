@@ -104,6 +104,10 @@ func (s *Server) act(x *exchange) {
 		s.refuse(x, rec, *e)
 		return
 	}
+	if e := s.validateSilenceOf(req, d.Team); e != nil {
+		s.refuse(x, rec, *e)
+		return
+	}
 
 	if req.IdempotencyKey != "" && !dryRun {
 		if !s.claimKey(x, rec, p.User, req) {
@@ -115,20 +119,46 @@ func (s *Server) act(x *exchange) {
 		return
 	}
 
+	ex := s.execute(x, rec, req, d, dryRun)
+	if !ex.ran {
+		s.releaseKey(ctx, p.User, req)
+	} else if req.IdempotencyKey != "" && !dryRun {
+		if err := s.store.FinishIdempotency(context.WithoutCancel(ctx), p.User, req.IdempotencyKey, ex.status, ex.body, s.o.Now()); err != nil {
+			s.log.Error("idempotency finish", "request_id", x.id, "err", err)
+		}
+	}
+	x.raw(ex.status, ex.body)
+}
+
+// execution is what execute did: the answer to send, and the outcome record.
+type execution struct {
+	ran     bool // false: nothing was done (the "requested" record could not be written)
+	status  int
+	body    []byte          // the answer: an api.Outcome, or an api.ErrorResponse
+	outcome api.AuditRecord // what happened (Status, Code, Message, Changes)
+	auditID string          // of the outcome record (of the "requested" one if that failed)
+}
+
+// execute runs an authorised, validated request: audit "requested" (durable) → act with
+// a deadline → audit the outcome. act calls it for an allowed request, and an approval
+// for the request it approves (rec then names the requester and the Approver). It does
+// not answer.
+func (s *Server) execute(x *exchange, rec api.AuditRecord, req api.ActionRequest, d policy.Decision, dryRun bool) execution {
+	ctx := x.r.Context()
 	rec.Type = api.AuditRequested
 	requested, err := s.audit.Append(ctx, rec)
 	if err != nil {
 		s.log.Error("audit requested", "request_id", x.id, "err", err)
-		s.releaseKey(ctx, p.User, req)
-		x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot write the audit record, so nothing was done; retry later"))
-		return
+		x.extra = append(x.extra, "error_code", api.CodeUnavailable)
+		b, _ := json.Marshal(api.ErrorResponse{Error: apiError(api.CodeUnavailable, "cannot write the audit record, so nothing was done; retry later")})
+		return execution{status: http.StatusServiceUnavailable, body: b}
 	}
 
 	// The action and its outcome record must complete even if the caller goes away.
 	actx := context.WithoutCancel(ctx)
 	res, actErr := s.actions.Run(actx, actions.Request{Kind: req.Kind, Target: req.Target, Replicas: replicas(req),
 		ToRevision: req.Params.ToRevision, Expect: expectRV(req), ExpectRevision: expectRevision(req), DryRun: dryRun,
-		Selector: s.cfg.Teams[d.Team].Selector})
+		Selector: s.cfg.Teams[d.Team].Selector, Silence: s.silenceOf(req, d.Team, rec.User)})
 
 	out := rec
 	out.Type, out.ID = api.AuditOutcome, ""
@@ -140,6 +170,9 @@ func (s *Server) act(x *exchange) {
 		out.Status, out.Code, out.Message = api.StatusFailed, ae.Code, ae.Msg
 	default:
 		out.Status, out.Code, out.Message = api.StatusFailed, api.CodeInternal, actErr.Error()
+	}
+	if rec.Approver != "" {
+		out.Message = sinceRequested(out.Code, out.Message)
 	}
 	outcome, err := s.audit.Append(actx, out)
 	auditID := outcome.ID
@@ -154,7 +187,7 @@ func (s *Server) act(x *exchange) {
 	if actErr == nil {
 		status = http.StatusOK
 		answer = api.Outcome{ID: rec.ActionID, Status: api.StatusSucceeded, Message: res.Message, AuditID: auditID,
-			DryRun: dryRun, Changes: res.Changes, Warnings: res.Warnings, ResourceVersion: res.ResourceVersion}
+			DryRun: dryRun, Changes: res.Changes, Warnings: res.Warnings, ResourceVersion: res.ResourceVersion, Silence: res.Silence}
 		if dryRun {
 			metric = "dry_run"
 		}
@@ -166,12 +199,7 @@ func (s *Server) act(x *exchange) {
 	}
 	s.metrics.actions.Inc(kindLabel(req.Kind), metric)
 	b, _ := json.Marshal(answer)
-	if req.IdempotencyKey != "" && !dryRun {
-		if err := s.store.FinishIdempotency(actx, p.User, req.IdempotencyKey, status, b, s.o.Now()); err != nil {
-			s.log.Error("idempotency finish", "request_id", x.id, "err", err)
-		}
-	}
-	x.raw(status, b)
+	return execution{ran: true, status: status, body: b, outcome: out, auditID: auditID}
 }
 
 // describe copies what the request says into the audit record, bounded: the body of an
@@ -179,10 +207,7 @@ func (s *Server) act(x *exchange) {
 func (s *Server) describe(rec *api.AuditRecord, req api.ActionRequest) {
 	rec.Kind = api.ActionKind(clip(string(req.Kind), 32))
 	rec.Target = &api.Target{Namespace: clip(req.Target.Namespace, 253), Name: clip(req.Target.Name, 253)}
-	if req.Params != (api.Params{}) {
-		params := req.Params
-		rec.Params = &params
-	}
+	rec.Params = auditParams(req.Params)
 	rec.Reason = clip(req.Reason, 1024)
 	if team, _, ok := s.cfg.Owner(req.Target.Namespace); ok {
 		rec.Team = team.Name

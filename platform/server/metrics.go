@@ -26,7 +26,7 @@ func newMetrics() *metrics {
 		latency: newHistogramVec("vigie_platform_http_request_duration_seconds", "HTTP request latency by route and method.",
 			[]float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}, "route", "method"),
 		actions: newCounterVec("vigie_platform_actions_total",
-			"Action requests by kind and outcome (succeeded, failed, denied, invalid, pending_approval, dry_run, replayed).", "kind", "outcome"),
+			"Action requests by kind and outcome (succeeded, failed, denied, invalid, pending_approval, dry_run, replayed; approved, rejected, expired: decisions on approval requests).", "kind", "outcome"),
 	}
 }
 

@@ -30,11 +30,15 @@ type Options struct {
 	Store  store.Store
 	Kube   kubernetes.Interface // the server's own credentials, never a caller's
 
+	// AlertmanagerURL is where silences are made; "": the configuration's alertmanager.url
+	// (none at all: silence and expire-silence fail, saying so).
+	AlertmanagerURL string
+
 	Logger          *slog.Logger     // nil: discard
 	Now             func() time.Time // nil: time.Now
 	ActionTimeout   time.Duration    // deadline of one action; 0: 30s
 	IdempotencyWait time.Duration    // how long a duplicate waits for the first request; 0: ActionTimeout + 5s
-	ApprovalTTL     time.Duration    // how long a pending approval lives; 0: 1h
+	ApprovalTTL     time.Duration    // how long a pending approval lives; 0: the configuration's limits.approvalTTL (default 1h)
 	ShutdownTimeout time.Duration    // graceful shutdown; 0: ActionTimeout + 10s
 }
 
@@ -62,6 +66,9 @@ func (o *Options) validate() error {
 		o.IdempotencyWait = o.ActionTimeout + 5*time.Second
 	}
 	if o.ApprovalTTL == 0 {
+		o.ApprovalTTL = o.Config.Limits.ApprovalTTL
+	}
+	if o.ApprovalTTL <= 0 {
 		o.ApprovalTTL = time.Hour
 	}
 	if o.ShutdownTimeout == 0 {
@@ -88,7 +95,11 @@ func New(o Options) (*Server, error) {
 	if err := o.validate(); err != nil {
 		return nil, err
 	}
-	runner, err := actions.New(actions.Options{Client: o.Kube, Timeout: o.ActionTimeout, Now: o.Now})
+	am := o.AlertmanagerURL
+	if am == "" {
+		am = o.Config.Alertmanager.URL
+	}
+	runner, err := actions.New(actions.Options{Client: o.Kube, Timeout: o.ActionTimeout, Now: o.Now, Alertmanager: am})
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +133,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/audit", s.auditList},
 		{"GET", "/v1/deployments/{namespace}/{name}/revisions", s.revisions},
 		{"POST", "/v1/actions", s.act},
+		{"GET", "/v1/approvals", s.approvalsList},
+		{"POST", "/v1/approvals/{id}", s.decide},
 	}
 }
 

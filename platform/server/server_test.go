@@ -103,7 +103,8 @@ func TestMeAndTeams(t *testing.T) {
 		t.Fatalf("teams: %d %s", r.status, r.body)
 	}
 	want := api.Team{Name: "payments", Role: "member", Selector: "team=payments", Services: []string{"checkout"},
-		Namespaces: []api.Namespace{{Name: "payments", Environment: "production"}, {Name: "payments-staging", Environment: "staging"}}}
+		Namespaces:    []api.Namespace{{Name: "payments", Environment: "production"}, {Name: "payments-staging", Environment: "staging"}},
+		AlertMatchers: map[string]string{"team": "payments"}}
 	if len(teams.Teams) != 1 || !equalJSON(teams.Teams[0], want) {
 		t.Errorf("teams = %+v", teams)
 	}

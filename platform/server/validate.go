@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/vigie-dev/vigie/platform/api"
-	"github.com/vigie-dev/vigie/platform/policy"
 	"github.com/vigie-dev/vigie/platform/store"
 )
 
@@ -35,8 +34,14 @@ func validate(req api.ActionRequest) *api.ErrorBody {
 	if req.Kind == api.ActionDeletePod {
 		object = "pod"
 	}
-	if errs := validation.IsDNS1123Subdomain(req.Target.Name); len(errs) > 0 {
+	if api.SilenceKind(req.Kind) {
+		if e := validateSilence(req); e != nil {
+			return e
+		}
+	} else if errs := validation.IsDNS1123Subdomain(req.Target.Name); len(errs) > 0 {
 		return fail("target.name", "%q is not a %s name: %s", clip(req.Target.Name, 64), object, errs[0])
+	} else if e := noSilenceParams(req); e != nil {
+		return e
 	}
 	switch req.Kind {
 	case api.ActionScale:
@@ -147,34 +152,4 @@ func (s *Server) releaseKey(ctx context.Context, user string, req api.ActionRequ
 	if err := s.store.ReleaseIdempotency(context.WithoutCancel(ctx), user, req.IdempotencyKey); err != nil {
 		s.log.Error("idempotency release", "err", err)
 	}
-}
-
-// requestApproval stores an action the policy wants approved and audits it as
-// requested, pending approval. Nothing runs until someone approves it.
-func (s *Server) requestApproval(x *exchange, rec api.AuditRecord, req api.ActionRequest, d policy.Decision) {
-	ctx := context.WithoutCancel(x.r.Context())
-	now := s.o.Now().UTC()
-	reqJSON, _ := json.Marshal(req)
-	rec.Type, rec.Status, rec.Message = api.AuditRequested, api.StatusPendingApproval, d.Reason
-	written, err := s.audit.Append(ctx, rec)
-	if err == nil {
-		err = s.store.CreateApproval(ctx, store.Approval{ID: rec.ActionID, User: rec.User, Team: d.Team, Request: reqJSON,
-			State: "pending", CreatedAt: now, ExpiresAt: now.Add(s.o.ApprovalTTL)})
-	}
-	if err != nil {
-		s.log.Error("approval request", "request_id", x.id, "err", err)
-		s.releaseKey(ctx, rec.User, req)
-		x.fail(http.StatusServiceUnavailable, apiError(api.CodeUnavailable, "cannot record the approval request, so nothing was done; retry later"))
-		return
-	}
-	s.metrics.actions.Inc(kindLabel(req.Kind), api.StatusPendingApproval)
-	out := api.Outcome{ID: rec.ActionID, Status: api.StatusPendingApproval, AuditID: written.ID,
-		Message: d.Reason + "; nothing was done yet (the request expires at " + now.Add(s.o.ApprovalTTL).Format(time.RFC3339) + ")"}
-	b, _ := json.Marshal(out)
-	if req.IdempotencyKey != "" {
-		if err := s.store.FinishIdempotency(ctx, rec.User, req.IdempotencyKey, http.StatusAccepted, b, now); err != nil {
-			s.log.Error("idempotency finish", "request_id", x.id, "err", err)
-		}
-	}
-	x.raw(http.StatusAccepted, b)
 }

@@ -71,6 +71,21 @@ CREATE TABLE approvals (
 );
 CREATE INDEX approvals_team_state ON approvals (team, state);
 `},
+	{2, "approvals: the full request, the decision and the outcome", `
+ALTER TABLE approvals ADD COLUMN token_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN role TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN environment TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN namespace TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN target_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN idem_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN decision_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN finished_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE approvals ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
+CREATE INDEX approvals_user_state ON approvals (user_name, state);
+CREATE INDEX approvals_state_expires ON approvals (state, expires_at);
+`},
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -267,16 +267,3 @@ func (s *sqlStore) ReleaseIdempotency(ctx context.Context, user, key string) err
 		return nil
 	})
 }
-
-// --- approvals ---
-
-func (s *sqlStore) CreateApproval(ctx context.Context, a Approval) error {
-	return s.b.run(ctx, func(q querier) error {
-		_, err := q.exec(ctx, `INSERT INTO approvals (id, user_name, team, request, state, created_at, expires_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)`, a.ID, a.User, a.Team, string(a.Request), a.State, micros(a.CreatedAt), micros(a.ExpiresAt))
-		if err != nil {
-			return fmt.Errorf("create approval: %w", err)
-		}
-		return nil
-	})
-}

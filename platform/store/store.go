@@ -76,17 +76,6 @@ type Idem struct {
 	UpdatedAt   time.Time
 }
 
-// Approval is an action that waits for another user's approval.
-type Approval struct {
-	ID        string
-	User      string
-	Team      string
-	Request   []byte // the ActionRequest JSON
-	State     string // "pending", later "approved", "rejected", "expired"
-	CreatedAt time.Time
-	ExpiresAt time.Time
-}
-
 // Store is the platform's storage. Implementations are safe for concurrent use.
 type Store interface {
 	// Ping checks that the store answers.
@@ -116,5 +105,22 @@ type Store interface {
 	// ReleaseIdempotency forgets a pending key whose request stopped before acting.
 	ReleaseIdempotency(ctx context.Context, user, key string) error
 
+	// CreateApproval stores a new approval request (State ApprovalPending).
 	CreateApproval(ctx context.Context, a Approval) error
+	// GetApproval returns the approval with this id, or ErrNotFound.
+	GetApproval(ctx context.Context, id string) (Approval, error)
+	// ListApprovals returns the approvals f selects, newest first.
+	ListApprovals(ctx context.Context, f ApprovalFilter) ([]Approval, error)
+	// DecideApproval moves a pending approval that has not expired at d.At to d.State
+	// (ApprovalApproved or ApprovalRejected), recording who decided, when and why. It is
+	// a conditional update: of concurrent calls on one approval, exactly one succeeds;
+	// the others, and any call on an approval that is not pending or has expired, get
+	// ErrApprovalState with the approval as it is now. ErrNotFound when there is none.
+	DecideApproval(ctx context.Context, id string, d ApprovalDecision) (Approval, error)
+	// FinishApproval moves an approved approval to ApprovalExecuted or ApprovalFailed
+	// with its outcome (JSON); ErrApprovalState when it is not approved.
+	FinishApproval(ctx context.Context, id, state string, outcome []byte, at time.Time) error
+	// ExpireApprovals marks ApprovalExpired every pending approval whose expiry is at or
+	// before now, and returns how many it marked.
+	ExpireApprovals(ctx context.Context, now time.Time) (int64, error)
 }

@@ -26,6 +26,9 @@ func runSuite(t *testing.T, fresh freshDB) {
 		{"idempotency", testIdempotency},
 		{"idempotency concurrent claims", testIdemConcurrent},
 		{"approvals", testApprovals},
+		{"approvals concurrent decisions", testApprovalsConcurrent},
+		{"approvals expire", testApprovalsExpire},
+		{"approvals survive the upgrade from schema 1", testApprovalsUpgrade},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -282,16 +285,5 @@ func testIdemConcurrent(t *testing.T, s Store, _ string) {
 	wg.Wait()
 	if claims != 1 {
 		t.Fatalf("%d concurrent claims succeeded, want 1", claims)
-	}
-}
-
-func testApprovals(t *testing.T, s Store, _ string) {
-	ctx := context.Background()
-	a := Approval{ID: "ap1", User: "alice", Team: "payments", Request: []byte(`{"kind":"scale"}`), State: "pending", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
-	if err := s.CreateApproval(ctx, a); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateApproval(ctx, a); err == nil {
-		t.Error("a duplicate approval id was stored")
 	}
 }

@@ -1,7 +1,8 @@
 // Package platform is vigie's client of the platform API (`vigie serve`): who am I, my
-// teams, a Deployment's revisions, run an action (scale, restart, rollback, delete-pod),
-// read the audit log. It uses the server's own wire types
-// (platform/api) and words the server's refusals for a human.
+// teams, a Deployment's revisions, run an action (scale, restart, rollback, delete-pod,
+// silence, expire-silence), read the audit log, list and decide approval requests. It
+// uses the server's own wire types (platform/api) and words the server's refusals for a
+// human.
 package platform
 
 import (
@@ -111,7 +112,7 @@ func (e *Error) Error() string {
 		return "read-only session: " + e.Message
 	case api.CodeInvalid:
 		return "the platform refused the request: " + e.Message
-	case api.CodeReasonRequired, api.CodeLimit, api.CodeNotFound, api.CodeConflict, api.CodeIdempotency:
+	case api.CodeReasonRequired, api.CodeLimit, api.CodeNotFound, api.CodeConflict, api.CodeIdempotency, api.CodeExpired:
 		return e.Message
 	case api.CodeActionFailed:
 		return "the action failed: " + e.Message
@@ -154,8 +155,10 @@ func (c *Client) Revisions(ctx context.Context, namespace, name string) (api.Rev
 }
 
 // Act runs an action: scale, restart or rollback a Deployment (target: the Deployment),
-// delete-pod (target: the pod). A pending approval is an Outcome with status
-// pending_approval, not an error; refusals and failures are *Error.
+// delete-pod (target: the pod), silence or expire-silence in Alertmanager (target: one of
+// the team's namespaces, no name; the Outcome's Silence is the silence). A pending
+// approval is an Outcome with status pending_approval, not an error; refusals and
+// failures are *Error.
 func (c *Client) Act(ctx context.Context, req api.ActionRequest) (api.Outcome, error) {
 	var out api.Outcome
 	err := c.call(ctx, http.MethodPost, "/v1/actions", nil, req, &out)

@@ -237,8 +237,24 @@ func (v *View) key(msg tea.KeyPressMsg, a alertmanager.Alert) tea.Cmd {
 			return views.FlashCmd(views.FlashWarning, err.Error())
 		}
 		return navigate(r)
+	case key.Matches(msg, k.Silence):
+		return silenceRequest(a)
 	}
 	return nil
+}
+
+// silenceRequest asks the root to silence this alert (its name, and its service when it
+// has one) through the platform API; the server adds the team's own matchers.
+func silenceRequest(a alertmanager.Alert) tea.Cmd {
+	ms := map[string]string{"alertname": a.Name}
+	for _, l := range []string{"service", "app"} {
+		if v := a.Labels[l]; v != "" {
+			ms[l] = v
+			break
+		}
+	}
+	req := views.ActionRequested{Kind: "silence", Namespace: a.Labels["namespace"], Name: a.Name, Matchers: ms}
+	return func() tea.Msg { return req }
 }
 
 func navigate(r views.Route) tea.Cmd {

@@ -92,11 +92,15 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
     restart: {member: allow, oncall: allow, lead: allow, admin: allow}
     rollback:   {member: allow, oncall: allow, lead: allow, admin: allow}
     delete-pod: {member: allow, oncall: allow, lead: allow, admin: allow}
+    silence:        {oncall: allow, lead: allow, admin: allow}
+    expire-silence: {oncall: allow, lead: allow, admin: allow}
   production:  # no namespace of the stack is production: the example of approvals
     scale:   {oncall: approval, lead: allow, admin: allow}
     restart: {oncall: approval, lead: allow, admin: allow}
     rollback:   {oncall: approval, lead: allow, admin: allow}
     delete-pod: {oncall: approval, lead: allow, admin: allow}
+    silence:        {oncall: allow, lead: allow, admin: allow}
+    expire-silence: {oncall: allow, lead: allow, admin: allow}
 limits:
   maxReplicas: %d
 `, maxReplicas)
@@ -119,10 +123,11 @@ func TokenCreateArgs(configPath, dsn, user string) []string {
 }
 
 // PlatformArgs is the command line of `vigie serve` on 127.0.0.1:port, acting with the admin
-// kubeconfig's context local-admin.
-func PlatformArgs(configPath, dsn string, port int, kubeconfig string) []string {
+// kubeconfig's context local-admin, and silencing in the platform's Alertmanager.
+func PlatformArgs(configPath, dsn string, port int, kubeconfig, amURL string) []string {
 	return []string{"serve", "--config=" + configPath, "--db=" + dsn,
-		"--listen=127.0.0.1:" + strconv.Itoa(port), "--kubeconfig=" + kubeconfig, "--kube-context=local-admin"}
+		"--listen=127.0.0.1:" + strconv.Itoa(port), "--kubeconfig=" + kubeconfig, "--kube-context=local-admin",
+		"--alertmanager-url=" + amURL}
 }
 
 var platformTokenRE = regexp.MustCompile(`^vgt_[A-Za-z0-9_-]+$`)
@@ -213,7 +218,7 @@ func (u *upRun) startPlatform(ctx context.Context, kubeconfigReady <-chan struct
 		return ctx.Err()
 	}
 	r, err := u.start(proc.Spec{Name: "platform", Path: f.bin, Log: u.d.Log("platform"), Dir: u.d.State,
-		Args: PlatformArgs(f.config, PlatformDSN(f.db), u.ports.platform, u.adminKubeconfig())})
+		Args: PlatformArgs(f.config, PlatformDSN(f.db), u.ports.platform, u.adminKubeconfig(), u.amURL())})
 	if err != nil {
 		return err
 	}

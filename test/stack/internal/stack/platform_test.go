@@ -122,8 +122,8 @@ func TestPlatformCommandLines(t *testing.T) {
 		"serve token create --config=/s/platform/server.yaml --db=sqlite:/s/platform/platform.db --user=alice --expires=720h --note=local platform (stack up)"; got != want {
 		t.Errorf("TokenCreateArgs = %q, want %q", got, want)
 	}
-	if got, want := strings.Join(PlatformArgs("/s/platform/server.yaml", dsn, 8443, "/s/pki/admin.kubeconfig"), " "),
-		"serve --config=/s/platform/server.yaml --db=sqlite:/s/platform/platform.db --listen=127.0.0.1:8443 --kubeconfig=/s/pki/admin.kubeconfig --kube-context=local-admin"; got != want {
+	if got, want := strings.Join(PlatformArgs("/s/platform/server.yaml", dsn, 8443, "/s/pki/admin.kubeconfig", "http://127.0.0.1:9093"), " "),
+		"serve --config=/s/platform/server.yaml --db=sqlite:/s/platform/platform.db --listen=127.0.0.1:8443 --kubeconfig=/s/pki/admin.kubeconfig --kube-context=local-admin --alertmanager-url=http://127.0.0.1:9093"; got != want {
 		t.Errorf("PlatformArgs = %q, want %q", got, want)
 	}
 }
