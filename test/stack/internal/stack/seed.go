@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/yaml"
 
 	"github.com/vigie-dev/vigie/test/stack/config"
@@ -273,13 +274,18 @@ func (u *upRun) rollWorkload(ctx context.Context, w Workload) error {
 				return fmt.Errorf("create %s/%s: %w", w.Team, w.Name, err)
 			}
 		} else {
-			cur, err := deps.Get(ctx, w.Name, metav1.GetOptions{})
-			if err != nil {
+			// The controllers write the Deployment's status meanwhile: retry on conflict.
+			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				cur, err := deps.Get(ctx, w.Name, metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				cur.Spec.Template = want.Spec.Template
+				cur.Annotations = want.Annotations
+				_, err = deps.Update(ctx, cur, metav1.UpdateOptions{})
 				return err
-			}
-			cur.Spec.Template = want.Spec.Template
-			cur.Annotations = want.Annotations
-			if _, err := deps.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
+			})
+			if err != nil {
 				return fmt.Errorf("update %s/%s: %w", w.Team, w.Name, err)
 			}
 		}
