@@ -13,20 +13,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
 )
 
-// key builds the key press of s: a printable character or a named key.
-func press(s string) tea.KeyPressMsg {
-	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab,
-		"backspace": tea.KeyBackspace, "down": tea.KeyDown, "up": tea.KeyUp, "space": tea.KeySpace}
-	if r, ok := named[s]; ok {
-		return tea.KeyPressMsg{Code: r}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
+// press builds the key press of s: a printable character or a named key.
+func press(s string) tea.KeyPressMsg { return screentest.Key(s) }
 
 // drive sends msgs to m and runs the commands they return, feeding their messages back
 // (one level of batches), like the program loop does for synchronous commands.

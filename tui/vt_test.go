@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +13,8 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	uv "github.com/charmbracelet/ultraviolet"
 	"github.com/charmbracelet/x/vt"
+
+	"github.com/vigie-dev/vigie/internal/screentest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden screens in testdata/")
@@ -135,11 +135,7 @@ func (tm *term) screen() string {
 	tm.out.mu.Lock()
 	text := tm.emu.String()
 	tm.out.mu.Unlock()
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return strings.Join(lines, "\n")
+	return screentest.TrimLines(text)
 }
 
 // waitFor waits until every want is on screen (the renderer draws at its own pace) and
@@ -186,21 +182,5 @@ func (tm *term) settle() string {
 // golden compares got with testdata/<name>.golden; -update rewrites it.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tui -run %s -update to create it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Fatalf("screen differs from %s (go test ./tui -update rewrites it after a deliberate change)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	screentest.Golden(t, "testdata", name, got, *update)
 }

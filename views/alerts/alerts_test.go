@@ -9,6 +9,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
@@ -99,12 +100,12 @@ func TestStaleMarkerHasAgeAndError(t *testing.T) {
 func TestFilterByNameAndLabels(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	h.feed(fixture())
-	h.press("/")
+	h.Press("/")
 	if !h.v.Capturing() {
 		t.Fatal("the filter prompt has the keyboard")
 	}
-	typeIn(h, "crash")
-	h.press("enter")
+	h.Type("crash")
+	h.Press("enter")
 	if got := strings.Join(visibleIDs(h.v), " "); got != "fp3" {
 		t.Fatalf("fuzzy filter kept %s", got)
 	}
@@ -112,9 +113,9 @@ func TestFilterByNameAndLabels(t *testing.T) {
 	if _, ok := h.v.Escape(); !ok || h.v.list.Len() != 5 {
 		t.Fatal("escape clears the filter")
 	}
-	h.press("/")
-	typeIn(h, "-l severity=critical")
-	h.press("enter")
+	h.Press("/")
+	h.Type("-l severity=critical")
+	h.Press("enter")
 	if got := strings.Join(visibleIDs(h.v), " "); got != "fp2 fp1" {
 		t.Fatalf("label filter kept %s", got)
 	}
@@ -148,7 +149,7 @@ func TestRouteNameShowsOneService(t *testing.T) {
 func openCheckout(t *testing.T, h *harness) {
 	t.Helper()
 	h.feed(fixture())
-	h.press("down", "enter")
+	h.Press("down", "enter")
 	if h.v.detail == nil || h.v.detail.alert.Fingerprint != "fp1" {
 		t.Fatal("enter opens the detail of the selected alert")
 	}
@@ -199,15 +200,15 @@ func TestEnterOpensTheDetailWithHistory(t *testing.T) {
 func TestSilencedDetailSaysWhoUntilWhenAndWhy(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	h.feed(fixture())
-	h.press("enter")
+	h.Press("enter")
 	mustContain(t, screen(h.v, 120, 40),
 		"silenced by alice until 2026-11-26 05:00:00 UTC (in 120m)",
 		"“ledger migration, errors expected until 05:00”",
 		"fired 4 times in the last 7 days (once for ledger, 3 times for other services)")
 	// Inhibited: by which alert.
-	h.press("esc")
+	h.Press("esc")
 	h.v.Escape()
-	h.press("down", "down", "down", "enter")
+	h.Press("down", "down", "down", "enter")
 	mustContain(t, screen(h.v, 120, 40), "inhibited by HighErrorRatio (checkout)")
 }
 
@@ -229,7 +230,7 @@ func TestHistoryNeedsPrometheus(t *testing.T) {
 func TestRunbookRenderedInline(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	openCheckout(t, h)
-	h.press("b")
+	h.Press("b")
 	if len(h.bookReqs) != 1 || h.bookReqs[0] != "https://runbooks.local/payments/high-error-ratio.md" {
 		t.Fatalf("runbook requests = %q", h.bookReqs)
 	}
@@ -243,16 +244,16 @@ func TestRunbookRenderedInline(t *testing.T) {
 		t.Fatalf("title = %q", h.v.Title())
 	}
 	// b again: back to the details, and the runbook is not fetched twice.
-	h.press("b")
+	h.Press("b")
 	mustContain(t, screen(h.v, 120, 40), "Summary")
-	h.press("b")
+	h.Press("b")
 	if len(h.bookReqs) != 1 {
 		t.Fatalf("the runbook was fetched %d times", len(h.bookReqs))
 	}
 	// Straight from the list: b opens the detail on the runbook.
 	h2 := newHarness(t, themes.Dark())
 	h2.feed(fixture())
-	h2.press("down", "b")
+	h2.Press("down", "b")
 	mustContain(t, screen(h2.v, 80, 24), "# High error ratio")
 	if len(h2.histReqs) != 1 {
 		t.Fatal("opening the detail from b reads the history too")
@@ -262,7 +263,7 @@ func TestRunbookRenderedInline(t *testing.T) {
 func TestRunbookWithoutColourUsesBackticks(t *testing.T) {
 	h := newHarness(t, themes.Mono())
 	openCheckout(t, h)
-	h.press("b")
+	h.Press("b")
 	raw := h.v.Render(80, 24)
 	mustContain(t, ansi.Strip(raw), "`vigie` then `o` on the alert")
 	if sgr := colourSGR(raw); sgr != "" {
@@ -274,17 +275,17 @@ func TestRunbookErrorsAndAbsence(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	h.bookErr = errNotFound()
 	openCheckout(t, h)
-	h.press("b")
+	h.Press("b")
 	mustContain(t, screen(h.v, 120, 24), "runbook: runbooks.local: GET /payments/high-error-ratio.md: 404 Not Found")
 	// Retried on the next b once it failed.
 	h.bookErr = nil
-	h.press("b", "b")
+	h.Press("b", "b")
 	mustContain(t, screen(h.v, 120, 24), "# High error ratio")
 
 	// No runbook_url: said plainly, nothing fetched.
 	h2 := newHarness(t, themes.Dark())
 	h2.feed(fixture())
-	h2.press("down", "down", "b") // PodCrashLooping
+	h2.Press("down", "down", "b") // PodCrashLooping
 	mustContain(t, screen(h2.v, 120, 24), "this alert has no runbook_url", "not actionable")
 	if len(h2.bookReqs) != 0 {
 		t.Fatalf("fetched %q without a URL", h2.bookReqs)
@@ -293,14 +294,14 @@ func TestRunbookErrorsAndAbsence(t *testing.T) {
 	h3 := newHarness(t, themes.Dark())
 	h3.v.env.Runbook = nil
 	openCheckout(t, h3)
-	h3.press("b")
+	h3.Press("b")
 	mustContain(t, screen(h3.v, 120, 24), "no runbook source")
 }
 
 func TestEscapeClosesTheDetailFirst(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	openCheckout(t, h)
-	h.press("b")
+	h.Press("b")
 	if _, ok := h.v.Escape(); !ok || h.v.detail == nil || h.v.detail.showBook {
 		t.Fatal("escape goes from the runbook back to the details")
 	}
@@ -342,11 +343,11 @@ func navigations(t *testing.T, msgs []any) []views.Route {
 func TestJumpsToContext(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	h.feed(fixture())
-	h.press("down") // HighErrorRatio on checkout
+	h.Press("down") // HighErrorRatio on checkout
 	one := func(keys ...string) views.Route {
 		t.Helper()
 		var msgs []any
-		for _, m := range h.press(keys...) {
+		for _, m := range h.Press(keys...) {
 			msgs = append(msgs, m)
 		}
 		rs := navigations(t, msgs)
@@ -367,13 +368,13 @@ func TestJumpsToContext(t *testing.T) {
 		t.Fatalf("l = %+v", r)
 	}
 	// The same keys work from the detail pane.
-	h.press("enter")
+	h.Press("enter")
 	if r := one("o"); r.Filter != "-l app=checkout" {
 		t.Fatalf("o from the detail = %+v", r)
 	}
 	h.v.Escape()
 	// An app label wins for the pods, the service label for the logs.
-	h.press("down") // PodCrashLooping: app=fraud-worker, no service label
+	h.Press("down") // PodCrashLooping: app=fraud-worker, no service label
 	if r := one("o"); r.Filter != "-l app=fraud-worker" {
 		t.Fatalf("o = %+v", r)
 	}
@@ -422,7 +423,7 @@ func TestLogsWithoutNamespaceFlashes(t *testing.T) {
 	s := fixture()
 	delete(s.Alerts[0].Labels, "namespace")
 	h.feed(s)
-	msgs := h.press("l")
+	msgs := h.Press("l")
 	if len(msgs) != 1 {
 		t.Fatalf("messages %+v", msgs)
 	}
@@ -434,12 +435,12 @@ func TestLogsWithoutNamespaceFlashes(t *testing.T) {
 func TestOldResultsAreDropped(t *testing.T) {
 	h := newHarness(t, themes.Dark())
 	h.feed(fixture())
-	h.press("down")
-	_, first := h.v.Update(keyPress("enter")) // history of checkout, not delivered yet
+	h.Press("down")
+	_, first := h.v.Update(screentest.Key("enter")) // history of checkout, not delivered yet
 	old := first()
 	h.v.Escape()
-	h.press("up")
-	_, second := h.v.Update(keyPress("enter")) // ledger now
+	h.Press("up")
+	_, second := h.v.Update(screentest.Key("enter")) // ledger now
 	h.hist.Series = nil
 	h.v.Update(old)
 	if s := screen(h.v, 120, 60); !strings.Contains(s, "reading the firing history") {
@@ -449,11 +450,11 @@ func TestOldResultsAreDropped(t *testing.T) {
 	mustContain(t, screen(h.v, 120, 60), "did not fire in the last 7 days")
 
 	// The runbook too, and anything in flight when the view is left.
-	_, book := h.v.Update(keyPress("b"))
+	_, book := h.v.Update(screentest.Key("b"))
 	h.v.Leave()
 	h.v.Update(book())
 	mustContain(t, screen(h.v, 120, 20), "fetching the runbook…")
-	h.run(h.v.Enter())
+	h.Run(h.v.Enter())
 	mustContain(t, screen(h.v, 120, 20), "# High error ratio")
 	if len(h.bookReqs) != 2 {
 		t.Fatalf("entering again fetches what was cut: %q", h.bookReqs)
@@ -478,7 +479,7 @@ func TestHelpAndCapturing(t *testing.T) {
 		}
 	}
 	h.feed(fixture())
-	h.press("enter", "/")
+	h.Press("enter", "/")
 	if h.v.Capturing() {
 		t.Fatal("no prompt in the detail pane")
 	}

@@ -7,15 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/vigie-dev/vigie/internal/termtext"
-	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/prom"
-	"github.com/vigie-dev/vigie/themes"
+	"github.com/vigie-dev/vigie/views/pane"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -73,7 +68,7 @@ type detail struct {
 	cancelHist context.CancelFunc
 	cancelBook context.CancelFunc
 
-	top, height int
+	pane pane.Pane // scroll position
 }
 
 func newDetail(a alertmanager.Alert) *detail {
@@ -115,63 +110,10 @@ func (d *detail) follow(s alertmanager.Snapshot) {
 	}
 }
 
-func (d *detail) scroll(n int) {
-	d.top = max(0, d.top+n)
+// kv is a field: its name in the key column, then its text.
+func kv(k, text string, tone table.Tone) pane.Line {
+	return pane.Line{Indent: keyWidth, Key: k, Text: text, Tone: tone}
 }
-
-func (d *detail) wheel(msg tea.MouseWheelMsg) {
-	switch msg.Button {
-	case tea.MouseWheelUp:
-		d.scroll(-3)
-	case tea.MouseWheelDown:
-		d.scroll(3)
-	}
-}
-
-// scrollKey scrolls the pane with the table's navigation keys; it reports whether it did.
-func (d *detail) scrollKey(msg tea.KeyPressMsg, t keymaps.TableKeyMap) bool {
-	page := max(1, d.height)
-	switch {
-	case key.Matches(msg, t.Up):
-		d.scroll(-1)
-	case key.Matches(msg, t.Down):
-		d.scroll(1)
-	case key.Matches(msg, t.Top):
-		d.top = 0
-	case key.Matches(msg, t.Bottom):
-		d.top = 1 << 30 // clamped at render
-	case key.Matches(msg, t.PageUp):
-		d.scroll(-page)
-	case key.Matches(msg, t.PageDown):
-		d.scroll(page)
-	case key.Matches(msg, t.HalfPageUp):
-		d.scroll(-page / 2)
-	case key.Matches(msg, t.HalfPageDown):
-		d.scroll(page / 2)
-	default:
-		return false
-	}
-	return true
-}
-
-// line is one logical line of the pane: a muted key column (or an indent) and a text
-// wrapped at render time, or a styled line already cut to the width (the runbook).
-type line struct {
-	indent int    // width of the key column, or of the indent
-	key    string // the field's name, drawn muted in the key column
-	text   string
-	tone   table.Tone
-	title  bool // a section title
-	styled bool
-}
-
-func kv(k, text string, tone table.Tone) line {
-	return line{indent: keyWidth, key: k, text: text, tone: tone}
-}
-
-func indented(text string, tone table.Tone) line { return line{indent: 2, text: text, tone: tone} }
-
-func title(text string) line { return line{text: text, title: true} }
 
 const keyWidth = 13
 
@@ -192,93 +134,26 @@ func (v *View) renderDetail(width, height int) string {
 	if m := v.staleMarker(); m != "" {
 		head += "  " + s.Stale.Render(m)
 	}
-	var body []line
+	var body []pane.Line
 	if d.showBook {
 		body = v.runbookLines(width)
 	} else {
 		body = v.detailLines()
 	}
-	rows := layout(body, width)
-	d.height = max(0, height-1)
-	d.top = max(0, min(d.top, len(rows)-max(1, d.height)))
-	var b strings.Builder
-	b.WriteString(table.Fit(head, width))
-	end := min(len(rows), d.top+d.height)
-	for _, r := range rows[d.top:end] {
-		b.WriteByte('\n')
-		b.WriteString(r.draw(s, width))
-	}
-	return b.String()
-}
-
-// row is one screen line of the pane, styled only when drawn.
-type row struct {
-	key  string // the key column, padded (muted)
-	text string
-	tone table.Tone
-	kind byte // 0 text, 't' section title, 's' already styled
-}
-
-func (r row) draw(st *themes.Styles, width int) string {
-	switch r.kind {
-	case 's':
-		return r.text + strings.Repeat(" ", max(0, width-ansi.StringWidth(r.text)))
-	case 't':
-		return st.Primary.Render(table.Fit(r.text, width))
-	}
-	kw := ansi.StringWidth(r.key)
-	key := r.key
-	if strings.TrimSpace(key) != "" {
-		key = st.Muted.Render(key)
-	}
-	text := table.Fit(r.text, width-kw)
-	if r.tone != table.ToneNone {
-		text = table.ToneStyle(st, r.tone).Render(text)
-	}
-	return key + text
-}
-
-// layout wraps the logical lines to width.
-func layout(lines []line, width int) []row {
-	var out []row
-	for _, l := range lines {
-		switch {
-		case l.styled:
-			out = append(out, row{text: l.text, kind: 's'})
-			continue
-		case l.title:
-			out = append(out, row{text: l.text, kind: 't'})
-			continue
-		}
-		kw := l.indent
-		if width-kw < 12 { // too narrow for a key column: the key on a line of its own
-			if l.key != "" {
-				out = append(out, row{key: table.Fit(l.key, width)})
-			}
-			kw = 0
-		}
-		for i, p := range wrap(l.text, width-kw) {
-			k := strings.Repeat(" ", kw)
-			if i == 0 && kw > 0 {
-				k = pad(l.key, kw)
-			}
-			out = append(out, row{key: k, text: p, tone: l.tone})
-		}
-	}
-	return out
+	return d.pane.Render(s, head, body, width, height)
 }
 
 // historyLines says how often the alert fired over the last 7 days, newest first.
-func (v *View) historyLines() []line {
+func (v *View) historyLines() []pane.Line {
 	d := v.detail
-	out := []line{{}, title("History (Prometheus ALERTS, last 7 days)")}
+	out := []pane.Line{{}, pane.Title("History (Prometheus ALERTS, last 7 days)")}
 	switch {
 	case d.hist.loading:
-		return append(out, indented("reading the firing history from Prometheus…", table.ToneMuted))
+		return append(out, pane.Indented("reading the firing history from Prometheus…", table.ToneMuted))
 	case d.hist.note != "":
-		return append(out, indented(d.hist.note, table.ToneMuted))
+		return append(out, pane.Indented(d.hist.note, table.ToneMuted))
 	case d.hist.err != nil:
-		return append(out, indented("history: "+termtext.Line(firstLine(d.hist.err.Error())), table.ToneDanger))
+		return append(out, pane.Indented("history: "+termtext.Line(firstLine(d.hist.err.Error())), table.ToneDanger))
 	case !d.hist.done:
 		return out
 	}
@@ -302,7 +177,7 @@ func (v *View) historyLines() []line {
 	}
 	slices.SortStableFunc(all, func(a, b firing) int { return b.Start.Compare(a.Start) })
 	if len(all) == 0 {
-		return append(out, indented("did not fire in the last 7 days", table.ToneOK))
+		return append(out, pane.Indented("did not fire in the last 7 days", table.ToneOK))
 	}
 	sum := "fired " + times(len(all)) + " in the last 7 days"
 	if mine != len(all) {
@@ -312,11 +187,11 @@ func (v *View) historyLines() []line {
 		}
 		sum += " (" + times(mine) + " for " + here + ", " + times(len(all)-mine) + " for other services)"
 	}
-	out = append(out, indented(sum, table.ToneNone))
+	out = append(out, pane.Indented(sum, table.ToneNone))
 	now, loc := v.env.Now(), v.loc()
 	for i, f := range all {
 		if i == maxIntervals {
-			out = append(out, indented("… and "+itoa(len(all)-i)+" more", table.ToneMuted))
+			out = append(out, pane.Indented("… and "+itoa(len(all)-i)+" more", table.ToneMuted))
 			break
 		}
 		start := f.Start.In(loc)
@@ -339,7 +214,7 @@ func (v *View) historyLines() []line {
 		if f.Ongoing {
 			tone = table.ToneWarning
 		}
-		out = append(out, indented(text, tone))
+		out = append(out, pane.Indented(text, tone))
 	}
 	return out
 }
@@ -398,31 +273,31 @@ func (v *View) when(t time.Time) string {
 
 // runbookLines is the runbook pane: the URL, then the Markdown rendered to width, or why
 // there is none.
-func (v *View) runbookLines(width int) []line {
+func (v *View) runbookLines(width int) []pane.Line {
 	d := v.detail
 	url := strings.TrimSpace(d.alert.RunbookURL)
-	out := []line{kv("Runbook", orDash(termtext.Line(url))+"  [b: back]", table.ToneInfo), {}}
+	out := []pane.Line{kv("Runbook", orDash(termtext.Line(url))+"  [b: back]", table.ToneInfo), {}}
 	switch {
 	case url == "":
 		return append(out,
-			line{text: "this alert has no runbook_url", tone: table.ToneWarning},
-			line{text: "An alert without a runbook is not actionable: add a runbook_url annotation to its rule.", tone: table.ToneMuted})
+			pane.Line{Text: "this alert has no runbook_url", Tone: table.ToneWarning},
+			pane.Line{Text: "An alert without a runbook is not actionable: add a runbook_url annotation to its rule.", Tone: table.ToneMuted})
 	case d.book.loading:
-		return append(out, line{text: "fetching the runbook…", tone: table.ToneMuted})
+		return append(out, pane.Line{Text: "fetching the runbook…", Tone: table.ToneMuted})
 	case d.book.note != "":
-		return append(out, line{text: d.book.note, tone: table.ToneMuted})
+		return append(out, pane.Line{Text: d.book.note, Tone: table.ToneMuted})
 	case d.book.err != nil:
-		return append(out, line{text: "runbook: " + termtext.Line(firstLine(d.book.err.Error())), tone: table.ToneDanger})
+		return append(out, pane.Line{Text: "runbook: " + termtext.Line(firstLine(d.book.err.Error())), Tone: table.ToneDanger})
 	case !d.book.done:
 		return out
 	case strings.TrimSpace(d.book.md) == "":
-		return append(out, line{text: "the runbook is empty", tone: table.ToneWarning})
+		return append(out, pane.Line{Text: "the runbook is empty", Tone: table.ToneWarning})
 	}
 	if d.book.lines == nil || d.book.width != width {
 		d.book.lines, d.book.width = renderMarkdown(v.env.Styles, d.book.md, width), width
 	}
 	for _, l := range d.book.lines {
-		out = append(out, line{text: l, styled: true})
+		out = append(out, pane.Line{Text: l, Styled: true})
 	}
 	return out
 }

@@ -2,13 +2,13 @@ package alerts
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/themes"
 )
@@ -53,23 +53,12 @@ func evilSnapshot() alertmanager.Snapshot {
 	return s
 }
 
-// assertInert fails when raw holds a control byte that styling did not produce.
+// assertInert fails when raw holds a control byte that styling did not produce, or does
+// not show the payload, inert.
 func assertInert(t *testing.T, what, raw string) {
 	t.Helper()
-	if strings.Contains(raw, "\x07") || strings.Contains(raw, "\u009b") {
-		t.Fatalf("%s: BEL or C1 CSI in the output: %q", what, raw)
-	}
-	if strings.Contains(raw, "\x1b]") {
-		t.Fatalf("%s: an OSC sequence in the output: %q", what, raw)
-	}
-	plain := ansi.Strip(raw)
-	for i := 0; i < len(plain); i++ {
-		if c := plain[i]; c == 0x1b || (c < 0x20 && c != '\n') || c == 0x7f {
-			t.Fatalf("%s: control byte %#x left after stripping SGR: %q", what, c, plain)
-		}
-	}
-	if !strings.Contains(plain, "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m") {
-		t.Fatalf("%s: the payload must be shown, inert:\n%s", what, plain)
+	if err := screentest.Inert(raw, ansi.Strip(raw), "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m"); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -78,12 +67,12 @@ func TestRemoteTextCannotEscape(t *testing.T) {
 		h := newHarness(t, p)
 		h.book = "# Runbook " + evil + "\n\n- step " + evil + "\n\n```\n" + evil + "\n```\n\n[link](http://x/\x1b]0;pwned\x07) &#27;[31mred &#x9b;31m &#7;\n"
 		h.feed(evilSnapshot())
-		h.press("down")
+		h.Press("down")
 		assertInert(t, "list", h.v.Render(200, 20))
-		h.press("enter")
+		h.Press("enter")
 		h.hist.Series[0].Labels["service"] = evil
 		assertInert(t, "detail", h.v.Render(200, 80))
-		h.press("b")
+		h.Press("b")
 		raw := h.v.Render(200, 40)
 		assertInert(t, "runbook", raw)
 		// Character references cannot bring escapes back either (not even styling).
@@ -99,9 +88,9 @@ func TestRemoteTextCannotEscape(t *testing.T) {
 	h.bookErr = &alertmanager.APIError{Op: "x", Msg: evil}
 	h.histErr = &alertmanager.APIError{Op: "y", Msg: evil}
 	h.feed(fixture())
-	h.press("down", "enter")
+	h.Press("down", "enter")
 	assertInert(t, "history error", h.v.Render(200, 80))
-	h.press("b")
+	h.Press("b")
 	assertInert(t, "runbook error", h.v.Render(200, 20))
 }
 
@@ -113,10 +102,10 @@ func TestRenderNeverPanicsNorOverflows(t *testing.T) {
 		prep func() bool // reports whether the view is in the state
 	}{
 		{"list", func() bool { return h.v.detail == nil }},
-		{"filter", func() bool { h.press("/"); typeIn(h, "-l severity="); return h.v.Capturing() }},
-		{"detail", func() bool { h.press("esc", "down", "enter"); return h.v.detail != nil }},
-		{"scrolled", func() bool { h.press("G"); return h.v.detail != nil }},
-		{"runbook", func() bool { h.press("b", "pgdown"); return h.v.detail != nil && h.v.detail.showBook }},
+		{"filter", func() bool { h.Press("/"); h.Type("-l severity="); return h.v.Capturing() }},
+		{"detail", func() bool { h.Press("esc", "down", "enter"); return h.v.detail != nil }},
+		{"scrolled", func() bool { h.Press("G"); return h.v.detail != nil }},
+		{"runbook", func() bool { h.Press("b", "pgdown"); return h.v.detail != nil && h.v.detail.showBook }},
 		{"empty", func() bool {
 			h.v.Escape()
 			h.v.Escape()
@@ -126,33 +115,15 @@ func TestRenderNeverPanicsNorOverflows(t *testing.T) {
 	}
 	// Every size from 0×0 to 200×60; under the race detector every width at a few
 	// heights and every height at a few widths.
-	var sizes [][2]int
-	for w := 0; w <= 200; w++ {
-		for ht := 0; ht <= 60; ht++ {
-			edge := slices.Contains([]int{0, 1, 2, 3, 24, 60}, ht) || slices.Contains([]int{0, 1, 2, 13, 14, 80, 200}, w)
-			if !raceEnabled || edge {
-				sizes = append(sizes, [2]int{w, ht})
-			}
-		}
-	}
+	sizes := screentest.Sizes(200, 60, !raceEnabled, []int{0, 1, 2, 13, 14, 80, 200}, []int{0, 1, 2, 3, 24, 60})
 	for _, st := range states {
 		if !st.prep() {
 			t.Fatalf("could not reach state %s", st.name)
 		}
 		for _, sz := range sizes {
 			w, ht := sz[0], sz[1]
-			out := h.v.Render(w, ht)
-			if out == "" {
-				continue
-			}
-			lines := strings.Split(out, "\n")
-			if len(lines) > ht {
-				t.Fatalf("%s at %dx%d: %d lines", st.name, w, ht, len(lines))
-			}
-			for i, l := range lines {
-				if lw := ansi.StringWidth(l); lw > w {
-					t.Fatalf("%s at %dx%d: line %d is %d wide: %q", st.name, w, ht, i, lw, l)
-				}
+			if err := screentest.Fits(h.v.Render(w, ht), w, ht, ansi.StringWidth); err != nil {
+				t.Fatalf("%s %v", st.name, err)
 			}
 		}
 	}

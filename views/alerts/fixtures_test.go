@@ -5,15 +5,13 @@ import (
 	"errors"
 	"flag"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/prom"
@@ -127,6 +125,8 @@ const runbookMD = "# High error ratio\n\nThe service answers too many requests w
 
 // harness is a view with recorded fetches.
 type harness struct {
+	screentest.Driver // plays the root: Press, Run, Type
+
 	v        *View
 	histReqs []string
 	bookReqs []string
@@ -153,91 +153,28 @@ func newHarness(t *testing.T, palette themes.Palette) *harness {
 		},
 	}
 	h.v = New(env, views.Route{Screen: views.ScreenAlerts})
+	h.Driver = screentest.Driver{Update: h.send, Own: ownMsg}
 	return h
 }
 
 func (h *harness) feed(s alertmanager.Snapshot) { h.v.Update(views.AlertsSnapshot{Gen: 1, Snap: s}) }
 
-// press sends a key and runs the commands it returns, feeding their messages back (the
-// root's job), except navigation and flashes, which it returns.
-func (h *harness) press(keys ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, k := range keys {
-		_, cmd := h.v.Update(keyPress(k))
-		out = append(out, h.run(cmd)...)
-	}
-	return out
-}
-
-func (h *harness) run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	switch msg := cmd().(type) {
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, h.run(c)...)
-		}
-		return out
+// ownMsg reports the view's own results, which the root feeds back to it.
+func ownMsg(msg tea.Msg) bool {
+	switch msg.(type) {
 	case historyMsg, runbookMsg:
-		_, next := h.v.Update(msg)
-		return h.run(next)
-	case nil:
-		return nil
-	default:
-		return []tea.Msg{msg}
+		return true
 	}
+	return false
 }
 
-func keyPress(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
-
-func typeIn(h *harness, s string) {
-	for _, r := range s {
-		h.v.Update(keyPress(string(r)))
-	}
+// send hands msg to the view and returns its command.
+func (h *harness) send(msg tea.Msg) tea.Cmd {
+	_, cmd := h.v.Update(msg)
+	return cmd
 }
 
 func screen(v *View, w, h int) string { return ansi.Strip(v.Render(w, h)) }
-
-// golden compares got with testdata/<name>.golden; -update rewrites it.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	lines := strings.Split(got, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	got = strings.Join(lines, "\n") + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("screen %s differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
-}
 
 func errNotFound() error {
 	return errors.New("runbooks.local: GET /payments/high-error-ratio.md: 404 Not Found")

@@ -3,6 +3,7 @@ package alerts
 import (
 	"testing"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/themes"
 )
 
@@ -27,8 +28,8 @@ func TestGoldenScreens(t *testing.T) {
 			} else {
 				h.feed(fixture())
 			}
-			h.press(c.keys...)
-			golden(t, c.name, screen(h.v, c.w, c.h))
+			h.Press(c.keys...)
+			screentest.GoldenScreen(t, c.name, screen(h.v, c.w, c.h), *update)
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigie-dev/vigie/internal/termtext"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
+	"github.com/vigie-dev/vigie/views/pane"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -22,10 +23,10 @@ func shownAnnotations() []string { return []string{"summary", "description", "ru
 // it started, its text, its firing history, its labels (those that matter first) and
 // annotations, and the rule that fired. Every string from Alertmanager goes through
 // termtext.
-func (v *View) detailLines() []line {
+func (v *View) detailLines() []pane.Line {
 	d := v.detail
 	a := d.alert
-	out := []line{kv("Severity", severityLine(a), levelTone(a.Level()))}
+	out := []pane.Line{kv("Severity", severityLine(a), levelTone(a.Level()))}
 	out = append(out, v.stateLines()...)
 	out = append(out, kv("Started", v.when(a.StartsAt), table.ToneNone))
 	if svc := service(a); svc != "" {
@@ -42,15 +43,15 @@ func (v *View) detailLines() []line {
 		out = append(out, kv("Runbook", "none: this alert has no runbook_url, so it is not actionable", table.ToneWarning))
 	}
 	if desc := strings.TrimSpace(a.Description); desc != "" {
-		out = append(out, line{}, title("Description"))
+		out = append(out, pane.Line{}, pane.Title("Description"))
 		for l := range strings.SplitSeq(termtext.Sanitize(desc, true), "\n") {
-			out = append(out, indented(l, table.ToneNone))
+			out = append(out, pane.Indented(l, table.ToneNone))
 		}
 	}
 	out = append(out, v.historyLines()...)
-	out = append(out, line{}, title("Labels"))
+	out = append(out, pane.Line{}, pane.Title("Labels"))
 	for _, k := range sortedKeys(a.Labels, importantLabels()) {
-		out = append(out, indented(termtext.Line(k)+"="+termtext.Line(a.Labels[k]), table.ToneNone))
+		out = append(out, pane.Indented(termtext.Line(k)+"="+termtext.Line(a.Labels[k]), table.ToneNone))
 	}
 	var extra []string
 	for _, k := range sortedKeys(a.Annotations, nil) {
@@ -59,12 +60,12 @@ func (v *View) detailLines() []line {
 		}
 	}
 	if len(extra) > 0 {
-		out = append(out, line{}, title("Annotations"))
+		out = append(out, pane.Line{}, pane.Title("Annotations"))
 		for _, k := range extra {
-			out = append(out, indented(termtext.Line(k)+"="+termtext.Line(a.Annotations[k]), table.ToneNone))
+			out = append(out, pane.Indented(termtext.Line(k)+"="+termtext.Line(a.Annotations[k]), table.ToneNone))
 		}
 	}
-	out = append(out, line{}, title("Rule"))
+	out = append(out, pane.Line{}, pane.Title("Rule"))
 	expr := expression(a)
 	if expr != "" {
 		out = append(out, kv("Expression", termtext.Line(expr), table.ToneNone))
@@ -94,15 +95,15 @@ func severityLine(a alertmanager.Alert) string {
 
 // stateLines say what Alertmanager does with the alert: who silenced it, until when and
 // why; what inhibits it.
-func (v *View) stateLines() []line {
+func (v *View) stateLines() []pane.Line {
 	d := v.detail
 	a := d.alert
 	switch a.State {
 	case alertmanager.StateSilenced:
 		if len(d.silences) == 0 {
-			return []line{kv("State", "silenced (silence "+termtext.Line(strings.Join(a.SilencedBy, ", "))+")", table.ToneMuted)}
+			return []pane.Line{kv("State", "silenced (silence "+termtext.Line(strings.Join(a.SilencedBy, ", "))+")", table.ToneMuted)}
 		}
-		var out []line
+		var out []pane.Line
 		for _, s := range d.silences {
 			text := "silenced by " + orDash(termtext.Line(s.CreatedBy)) + " until " + v.when(s.EndsAt)
 			out = append(out, kv("State", text, table.ToneMuted))
@@ -116,11 +117,11 @@ func (v *View) stateLines() []line {
 		if len(d.inhibitor) > 0 {
 			by = termtext.Line(strings.Join(d.inhibitor, ", "))
 		}
-		return []line{kv("State", "inhibited by "+by, table.ToneMuted)}
+		return []pane.Line{kv("State", "inhibited by "+by, table.ToneMuted)}
 	case alertmanager.StateMuted:
-		return []line{kv("State", "muted by a time interval", table.ToneMuted)}
+		return []pane.Line{kv("State", "muted by a time interval", table.ToneMuted)}
 	}
-	return []line{kv("State", "active: notifications are sent", levelTone(a.Level()))}
+	return []pane.Line{kv("State", "active: notifications are sent", levelTone(a.Level()))}
 }
 
 // sortedKeys returns the keys of m: those of first that m has, in that order, then the
@@ -140,17 +141,6 @@ func sortedKeys(m map[string]string, first []string) []string {
 	}
 	slices.Sort(out[n:])
 	return out
-}
-
-// wrap breaks plain text into lines of at most width cells, at spaces when it can.
-func wrap(s string, width int) []string {
-	if width <= 0 {
-		return nil
-	}
-	if ansi.StringWidth(s) <= width {
-		return []string{s}
-	}
-	return strings.Split(ansi.Wrap(s, width, ""), "\n")
 }
 
 // pad pads plain text with spaces to w cells (never cuts it).

@@ -77,7 +77,8 @@ func (v *View) Help() keymaps.Screen { return v.env.Keys.AlertsHelp() }
 func (v *View) Escape() (views.View, bool) {
 	if d := v.detail; d != nil {
 		if d.showBook {
-			d.showBook, d.top = false, 0
+			d.showBook = false
+			d.pane.Reset()
 			return v, true
 		}
 		v.closeDetail()
@@ -180,13 +181,13 @@ func (v *View) Update(msg tea.Msg) (views.View, tea.Cmd) {
 		}
 	case tea.MouseWheelMsg:
 		if v.detail != nil {
-			v.detail.wheel(msg)
+			v.detail.pane.Wheel(msg)
 		} else {
 			v.list.HandleMouse(msg)
 		}
 	case tea.KeyPressMsg:
 		if v.detail != nil {
-			if v.detail.scrollKey(msg, v.env.Keys.Table) {
+			if v.detail.pane.ScrollKey(msg, v.env.Keys.Table) {
 				return v, nil
 			}
 			return v, v.key(msg, v.detail.alert)
@@ -223,7 +224,8 @@ func (v *View) key(msg tea.KeyPressMsg, a alertmanager.Alert) tea.Cmd {
 		if v.detail == nil {
 			open = v.openDetail(a)
 		} else if v.detail.showBook {
-			v.detail.showBook, v.detail.top = false, 0
+			v.detail.showBook = false
+			v.detail.pane.Reset()
 			return nil
 		}
 		return tea.Batch(open, v.showRunbook())
@@ -295,7 +297,8 @@ func (v *View) fetchHistory() tea.Cmd {
 // showRunbook turns the pane to the runbook, fetching it unless it is there already.
 func (v *View) showRunbook() tea.Cmd {
 	d := v.detail
-	d.showBook, d.top = true, 0
+	d.showBook = true
+	d.pane.Reset()
 	if d.book.done && d.book.err == nil && d.book.note == "" || d.book.loading {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/themes"
@@ -17,12 +18,7 @@ import (
 
 var now = time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 
-func press(s string) tea.KeyPressMsg {
-	if s == "enter" {
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
+func press(s string) tea.KeyPressMsg { return screentest.Key(s) }
 
 func run(v *View, cmd tea.Cmd) {
 	if cmd == nil {

@@ -69,7 +69,7 @@ func TestNewestFirstWithOutcomeTones(t *testing.T) {
 	s := screen(h.v, 120, 20)
 	mustContain(t, s, "14:28:41", "Nov 25 18:45", "TIME↓")
 	// Reversing the sort puts the oldest first.
-	h.press("r")
+	h.Press("r")
 	if got := visibleSeqs(h.v); got[0] != 46 || got[len(got)-1] != 57 {
 		t.Fatalf("reversed order = %v", got)
 	}
@@ -86,18 +86,18 @@ func TestDryRunsAreMarked(t *testing.T) {
 		}
 	}
 	mustContain(t, screen(h.v, 80, 24), "scale (dry run)")
-	h.press("down", "down", "enter")
+	h.Press("down", "down", "enter")
 	mustContain(t, screen(h.v, 80, 40), "#55", "Kind        scale (dry run)", "dry run: deploy/checkout would scale")
 }
 
 func TestFilterByTextAndLabels(t *testing.T) {
 	h := loaded(t)
-	h.press("/")
+	h.Press("/")
 	if !h.v.Capturing() {
 		t.Fatal("the filter prompt has the keyboard")
 	}
-	typeIn(h, "fraud")
-	h.press("enter")
+	h.Type("fraud")
+	h.Press("enter")
 	if got := visibleSeqs(h.v); !slices.Equal(got, []int64{52, 51, 50}) {
 		t.Fatalf("target filter kept %v", got)
 	}
@@ -142,7 +142,7 @@ func TestFilterByTextAndLabels(t *testing.T) {
 
 func TestDetailHasEveryField(t *testing.T) {
 	h := loaded(t)
-	h.press("enter")
+	h.Press("enter")
 	if h.v.detail == nil || h.v.detail.rec.Seq != 57 {
 		t.Fatal("enter opens the selected record")
 	}
@@ -167,13 +167,13 @@ func TestDetailHasEveryField(t *testing.T) {
 	if strings.Contains(screen(h.v, 80, 24), "Hash        ") {
 		t.Fatal("the hash is below the fold at 80×24")
 	}
-	h.press("G")
+	h.Press("G")
 	mustContain(t, screen(h.v, 80, 24), "Hash        "+rec.Hash[:12]+"…")
-	h.press("g")
+	h.Press("g")
 	mustContain(t, screen(h.v, 80, 24), "Outcome     succeeded")
 	// A multi-line message keeps its lines; a record without changes says so.
 	h.v.Escape()
-	h.press("down", "down", "down", "down", "down", "down", "enter")
+	h.Press("down", "down", "down", "down", "down", "down", "enter")
 	mustContain(t, screen(h.v, 120, 60), "Code        timeout",
 		"Message     the rollout did not finish within 60s", "            last event: Back-off", "none recorded")
 	if _, ok := h.v.Escape(); !ok || h.v.detail != nil || h.v.Title() != "audit" {
@@ -206,7 +206,7 @@ func TestFirstLoadFollowsNext(t *testing.T) {
 func TestRefreshEvery15TicksMergesNewRecords(t *testing.T) {
 	h := newHarness(t, themes.Dark(), generated(230))
 	h.enter()
-	h.press("down", "down") // on #228
+	h.Press("down", "down") // on #228
 	h.srv.calls = nil
 	newer := chain(generated(233)[:3], 231)
 	for i := range newer {
@@ -240,7 +240,7 @@ func TestRefreshEvery15TicksMergesNewRecords(t *testing.T) {
 	}
 	// The global refresh key reads at once.
 	h.srv.calls = nil
-	h.press("ctrl+r")
+	h.Press("ctrl+r")
 	if len(h.srv.calls) != 1 {
 		t.Fatalf("refresh key: calls %q", h.srv.calls)
 	}
@@ -262,7 +262,7 @@ func TestStaleAfterAFailedRefresh(t *testing.T) {
 		t.Fatalf("the marker belongs on the second line:\n%s", strings.Join(lines, "\n"))
 	}
 	// The detail pane says so too.
-	h.press("enter")
+	h.Press("enter")
 	mustContain(t, screen(h.v, 200, 10), "STALE ⚠ last data 15s ago")
 	h.v.Escape()
 	// Recovered: live again.
@@ -315,7 +315,7 @@ func TestResultsOfALeftLoadAreDropped(t *testing.T) {
 	if next != nil || h.v.list.Total() != 0 {
 		t.Fatal("a page of the left load must be dropped")
 	}
-	h.run(fresh)
+	h.Run(fresh)
 	if h.v.list.Total() != 12 {
 		t.Fatalf("the current load shows %d records", h.v.list.Total())
 	}
@@ -351,7 +351,7 @@ func TestNoPlatformAPI(t *testing.T) {
 		t.Fatal("nothing to read without a platform API")
 	}
 	h.tick(30)
-	h.press("ctrl+r", "enter")
+	h.Press("ctrl+r", "enter")
 	mustContain(t, screen(h.v, 120, 10), "audit [0] no platform API", NoAPI)
 	s := screen(h.v, 40, 10)
 	mustContain(t, s, "no platform API configured for this", "`vigie serve`")

@@ -2,12 +2,12 @@ package audit
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/themes"
 )
@@ -27,23 +27,12 @@ func evilRecords() []api.AuditRecord {
 	return recs
 }
 
-// assertInert fails when raw holds a control byte that styling did not produce.
+// assertInert fails when raw holds a control byte that styling did not produce, or does
+// not show the payload, inert.
 func assertInert(t *testing.T, what, raw string) {
 	t.Helper()
-	if strings.Contains(raw, "\x07") || strings.Contains(raw, "\u009b") {
-		t.Fatalf("%s: BEL or C1 CSI in the output: %q", what, raw)
-	}
-	if strings.Contains(raw, "\x1b]") {
-		t.Fatalf("%s: an OSC sequence in the output: %q", what, raw)
-	}
-	plain := ansi.Strip(raw)
-	for i := 0; i < len(plain); i++ {
-		if c := plain[i]; c == 0x1b || (c < 0x20 && c != '\n') || c == 0x7f {
-			t.Fatalf("%s: control byte %#x left after stripping SGR: %q", what, c, plain)
-		}
-	}
-	if !strings.Contains(plain, "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m") {
-		t.Fatalf("%s: the payload must be shown, inert:\n%s", what, plain)
+	if err := screentest.Inert(raw, ansi.Strip(raw), "pwn^[]0;pwned^Ged^[[2J now<U+009B>31m"); err != nil {
+		t.Fatalf("%s: %v", what, err)
 	}
 }
 
@@ -52,7 +41,7 @@ func TestServerTextCannotEscape(t *testing.T) {
 		h := newHarness(t, p, evilRecords())
 		h.enter()
 		assertInert(t, "list", h.v.Render(400, 20))
-		h.press("enter")
+		h.Press("enter")
 		if h.v.detail == nil {
 			t.Fatal("no detail")
 		}
@@ -71,7 +60,7 @@ func TestServerTextCannotEscape(t *testing.T) {
 		h.srv.err = errors.New("boom " + evil)
 		h.tick(15)
 		assertInert(t, "stale list", h.v.Render(300, 20))
-		h.press("enter")
+		h.Press("enter")
 		assertInert(t, "stale detail", h.v.Render(300, 20))
 	}
 	h := newHarness(t, themes.Dark(), nil)
@@ -88,12 +77,12 @@ func TestRenderNeverPanicsNorOverflows(t *testing.T) {
 		prep func() bool // reports whether the view is in the state
 	}{
 		{"list", func() bool { return h.v.detail == nil && h.v.list.Total() == 12 }},
-		{"filter", func() bool { h.press("/"); typeIn(h, "-l outcome="); return h.v.Capturing() }},
+		{"filter", func() bool { h.Press("/"); h.Type("-l outcome="); return h.v.Capturing() }},
 		{"detail", func() bool {
-			h.press("esc", "down", "down", "down", "down", "down", "down", "enter")
+			h.Press("esc", "down", "down", "down", "down", "down", "down", "enter")
 			return h.v.detail != nil
 		}},
-		{"scrolled", func() bool { h.press("G"); return h.v.detail != nil }},
+		{"scrolled", func() bool { h.Press("G"); return h.v.detail != nil }},
 		{"stale detail", func() bool {
 			h.srv.err = errors.New("platform GET /v1/audit: 503 unavailable")
 			h.tick(15)
@@ -111,33 +100,15 @@ func TestRenderNeverPanicsNorOverflows(t *testing.T) {
 	}
 	// Every size from 0×0 to 160×50; under the race detector every width at a few
 	// heights and every height at a few widths.
-	var sizes [][2]int
-	for w := 0; w <= 160; w++ {
-		for ht := 0; ht <= 50; ht++ {
-			edge := slices.Contains([]int{0, 1, 2, 3, 24, 50}, ht) || slices.Contains([]int{0, 1, 2, 13, 14, 80, 160}, w)
-			if !raceEnabled || edge {
-				sizes = append(sizes, [2]int{w, ht})
-			}
-		}
-	}
+	sizes := screentest.Sizes(160, 50, !raceEnabled, []int{0, 1, 2, 13, 14, 80, 160}, []int{0, 1, 2, 3, 24, 50})
 	for _, st := range states {
 		if !st.prep() {
 			t.Fatalf("could not reach state %s", st.name)
 		}
 		for _, sz := range sizes {
 			w, ht := sz[0], sz[1]
-			out := h.v.Render(w, ht)
-			if out == "" {
-				continue
-			}
-			lines := strings.Split(out, "\n")
-			if len(lines) > ht {
-				t.Fatalf("%s at %dx%d: %d lines", st.name, w, ht, len(lines))
-			}
-			for i, l := range lines {
-				if lw := ansi.StringWidth(l); lw > w {
-					t.Fatalf("%s at %dx%d: line %d is %d wide: %q", st.name, w, ht, i, lw, l)
-				}
+			if err := screentest.Fits(h.v.Render(w, ht), w, ht, ansi.StringWidth); err != nil {
+				t.Fatalf("%s %v", st.name, err)
 			}
 		}
 	}

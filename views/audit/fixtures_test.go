@@ -5,16 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/themes"
@@ -173,6 +171,8 @@ func (s *server) prepend(recs []api.AuditRecord) { s.records = append(recs, s.re
 
 // harness is a view over a fake server with a clock the test moves.
 type harness struct {
+	screentest.Driver // plays the root: Press, Run, Type
+
 	v   *View
 	srv *server
 	now time.Time
@@ -188,100 +188,32 @@ func newHarness(t *testing.T, palette themes.Palette, records []api.AuditRecord)
 		Audit: h.srv.audit,
 	}
 	h.v = New(env, views.Route{Screen: views.ScreenAudit})
+	h.Driver = screentest.Driver{Update: h.send, Own: ownMsg}
 	return h
 }
 
 // enter runs the screen's Enter and every load it starts.
-func (h *harness) enter() { h.run(h.v.Enter()) }
+func (h *harness) enter() { h.Run(h.v.Enter()) }
 
 // tick moves the clock by n seconds, one tick each, running the loads they start.
 func (h *harness) tick(n int) {
 	for range n {
 		h.now = h.now.Add(time.Second)
 		_, cmd := h.v.Update(views.Tick{At: h.now})
-		h.run(cmd)
+		h.Run(cmd)
 	}
 }
 
-// press sends keys and runs the commands they return, feeding their messages back (the
-// root's job); it returns the other messages.
-func (h *harness) press(keys ...string) []tea.Msg {
-	var out []tea.Msg
-	for _, k := range keys {
-		_, cmd := h.v.Update(keyPress(k))
-		out = append(out, h.run(cmd)...)
-	}
-	return out
+// ownMsg reports the view's own results, which the root feeds back to it.
+func ownMsg(msg tea.Msg) bool {
+	_, ok := msg.(pageMsg)
+	return ok
 }
 
-func (h *harness) run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	switch msg := cmd().(type) {
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, h.run(c)...)
-		}
-		return out
-	case pageMsg:
-		_, next := h.v.Update(msg)
-		return h.run(next)
-	case nil:
-		return nil
-	default:
-		return []tea.Msg{msg}
-	}
-}
-
-func keyPress(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "ctrl+r":
-		return tea.KeyPressMsg{Code: 'r', Mod: tea.ModCtrl}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
-
-func typeIn(h *harness, s string) {
-	for _, r := range s {
-		h.v.Update(keyPress(string(r)))
-	}
+// send hands msg to the view and returns its command.
+func (h *harness) send(msg tea.Msg) tea.Cmd {
+	_, cmd := h.v.Update(msg)
+	return cmd
 }
 
 func screen(v *View, w, h int) string { return ansi.Strip(v.Render(w, h)) }
-
-// golden compares got with testdata/<name>.golden; -update rewrites it.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	lines := strings.Split(got, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	got = strings.Join(lines, "\n") + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("screen %s differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
-}

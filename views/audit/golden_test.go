@@ -3,6 +3,7 @@ package audit
 import (
 	"testing"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/themes"
 )
 
@@ -22,8 +23,8 @@ func TestGoldenScreens(t *testing.T) {
 			h := newHarness(t, themes.Dark(), fixture())
 			h.enter()
 			h.tick(3)
-			h.press(c.keys...)
-			golden(t, c.name, screen(h.v, c.w, c.h))
+			h.Press(c.keys...)
+			screentest.GoldenScreen(t, c.name, screen(h.v, c.w, c.h), *update)
 		})
 	}
 }

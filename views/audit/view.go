@@ -21,6 +21,7 @@ import (
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/pane"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -292,7 +293,7 @@ func (v *View) Update(msg tea.Msg) (views.View, tea.Cmd) {
 		}
 	case tea.MouseWheelMsg:
 		if v.detail != nil {
-			v.detail.wheel(msg)
+			v.detail.pane.Wheel(msg)
 		} else {
 			v.list.HandleMouse(msg)
 		}
@@ -305,7 +306,7 @@ func (v *View) Update(msg tea.Msg) (views.View, tea.Cmd) {
 func (v *View) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := v.env.Keys
 	if v.detail != nil {
-		if v.detail.scrollKey(msg, k.Table) {
+		if v.detail.pane.ScrollKey(msg, k.Table) {
 			return nil
 		}
 	} else if ok, cmd := v.list.HandleKey(msg, k.Table); ok {
@@ -336,7 +337,7 @@ func (v *View) Render(width, height int) string {
 	head := v.status(width)
 	if v.env.Audit == nil {
 		var body []string
-		for _, l := range wrap(NoAPI, width) {
+		for _, l := range pane.Wrap(NoAPI, width) {
 			body = append(body, s.Muted.Render(table.Fit(l, width)))
 		}
 		return firstLines(join(head, strings.Join(body, "\n")), height)

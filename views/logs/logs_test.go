@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/themes"
@@ -39,15 +40,7 @@ func newView(t *testing.T, ring int) *View {
 
 func feed(v *View, b sources.LogBatch) { v.Update(feedBatch{gen: v.gen, batch: b}) }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
+func press(s string) tea.KeyPressMsg { return screentest.Key(s) }
 
 func typeIn(v *View, s string) {
 	for _, r := range s {

@@ -5,9 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/prometheus/common/model"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
@@ -42,6 +40,8 @@ type instantCall struct {
 
 // harness is a console with fake Prometheus functions.
 type harness struct {
+	screentest.Driver // plays the root: Press, Run
+
 	t        *testing.T
 	v        *View
 	ranges   []rangeCall
@@ -85,44 +85,29 @@ func newHarness(t *testing.T, r views.Route) *harness {
 	}
 	r.Screen = views.ScreenPromQL
 	h.v = New(env, r)
+	h.Driver = screentest.Driver{Update: h.send, Own: ownMsg}
 	return h
 }
 
-// run executes a command and feeds the console's own messages back (the root's job);
-// it returns the other messages.
-func (h *harness) run(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
-		return nil
-	}
-	switch msg := cmd().(type) {
-	case tea.BatchMsg:
-		var out []tea.Msg
-		for _, c := range msg {
-			out = append(out, h.run(c)...)
-		}
-		return out
+// ownMsg reports the console's own results, which the root feeds back to it.
+func ownMsg(msg tea.Msg) bool {
+	switch msg.(type) {
 	case resultMsg, completedMsg:
-		_, next := h.v.Update(msg)
-		return h.run(next)
-	case nil:
-		return nil
-	default:
-		return []tea.Msg{msg}
+		return true
 	}
+	return false
 }
 
-// press sends keys, running what they return.
-func (h *harness) press(keys ...string) {
-	for _, k := range keys {
-		_, cmd := h.v.Update(keyPress(k))
-		h.run(cmd)
-	}
+// send hands msg to the console and returns its command.
+func (h *harness) send(msg tea.Msg) tea.Cmd {
+	_, cmd := h.v.Update(msg)
+	return cmd
 }
 
 // typeIn types text into the focused input.
 func (h *harness) typeIn(s string) {
 	for _, r := range s {
-		h.press(string(r))
+		h.Press(string(r))
 	}
 }
 
@@ -130,29 +115,7 @@ func (h *harness) typeIn(s string) {
 func (h *harness) query(q string) {
 	h.v.input.SetValue(q)
 	h.v.input.CursorEnd()
-	h.press("enter")
-}
-
-func keyPress(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "shift+tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "left":
-		return tea.KeyPressMsg{Code: tea.KeyLeft}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+	h.Press("enter")
 }
 
 func screen(v *View, w, h int) string { return ansi.Strip(v.Render(w, h)) }
@@ -204,33 +167,6 @@ func manySeries(n int, from, to time.Time, step time.Duration) model.Matrix {
 		m = append(m, ss)
 	}
 	return m
-}
-
-// golden compares got with testdata/<name>.golden; -update rewrites it.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	lines := strings.Split(got, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	got = strings.Join(lines, "\n") + "\n"
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if string(want) != got {
-		t.Fatalf("screen %s differs from %s (run with -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
 }
 
 func parseError() error {

@@ -3,6 +3,7 @@ package promql
 import (
 	"testing"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/views"
 )
 
@@ -23,7 +24,7 @@ func TestGoldenScreens(t *testing.T) {
 			h := newHarness(t, views.Route{})
 			screen(h.v, c.w, c.h) // the step follows the width of the screen
 			c.run(h)
-			golden(t, c.name, screen(h.v, c.w, c.h))
+			screentest.GoldenScreen(t, c.name, screen(h.v, c.w, c.h), *update)
 		})
 	}
 }
@@ -32,7 +33,7 @@ func TestGoldenScreens(t *testing.T) {
 func chartScreen(h *harness) {
 	h.rangeFn = codeRates
 	h.query(rateQuery)
-	h.press("esc", "h", "h", "h", "h", "h")
+	h.Press("esc", "h", "h", "h", "h", "h")
 }
 
 // tableScreen: an instant answer (the range had no series), sorted by value.

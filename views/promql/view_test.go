@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/prometheus/common/model"
 
+	"github.com/vigie-dev/vigie/internal/screentest"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
 	"github.com/vigie-dev/vigie/views"
@@ -24,7 +25,7 @@ func TestCompleteMetricName(t *testing.T) {
 	}
 	h.typeIn("rate(http_req")
 	h.compItems = []string{"http_requests_total", "http_request_duration_seconds_bucket", "not_http"}
-	h.press("tab")
+	h.Press("tab")
 	if want := []string{"||http_req"}; !slices.Equal(h.compls, want) {
 		t.Fatalf("tab asks for metric names: %v, want %v", h.compls, want)
 	}
@@ -32,11 +33,11 @@ func TestCompleteMetricName(t *testing.T) {
 	if !strings.Contains(s, "http_request_duration_seconds_bucket  http_requests_total (2)") || strings.Contains(s, "not_http") {
 		t.Fatalf("the choices are drawn on the line under the input:\n%s", s)
 	}
-	h.press("tab")
+	h.Press("tab")
 	if got := h.v.input.Value(); got != "rate(http_request_duration_seconds_bucket" {
 		t.Fatalf("a second tab inserts the first choice: %q", got)
 	}
-	h.press("tab")
+	h.Press("tab")
 	if got := h.v.input.Value(); got != "rate(http_requests_total" {
 		t.Fatalf("tab again cycles: %q", got)
 	}
@@ -56,7 +57,7 @@ func TestCompleteLabelNameAndValue(t *testing.T) {
 	h := newHarness(t, views.Route{})
 	h.typeIn("up{")
 	h.compItems = []string{"job", "instance", "__name__"}
-	h.press("tab", "tab")
+	h.Press("tab", "tab")
 	if want := []string{"up|__label__|"}; !slices.Equal(h.compls, want) {
 		t.Fatalf("tab in braces asks for the metric's label names: %v", h.compls)
 	}
@@ -67,14 +68,14 @@ func TestCompleteLabelNameAndValue(t *testing.T) {
 	h = newHarness(t, views.Route{})
 	h.typeIn(`up{job="pay`)
 	h.compItems = []string{`pay"ments\eu`, "payroll"}
-	h.press("tab")
+	h.Press("tab")
 	if want := []string{"up|job|pay"}; !slices.Equal(h.compls, want) {
 		t.Fatalf("tab in a value asks for the label's values: %v", h.compls)
 	}
 	if s := screen(h.v, 80, 24); !strings.Contains(s, `"pay\"ments\\eu"`) {
 		t.Fatalf("values are listed as they will be written:\n%s", s)
 	}
-	h.press("tab")
+	h.Press("tab")
 	if got := h.v.input.Value(); got != `up{job="pay\"ments\\eu"` {
 		t.Fatalf("the value goes inside the quotes, escaped: %q", got)
 	}
@@ -86,9 +87,9 @@ func TestCompleteLabelNameAndValue(t *testing.T) {
 	// Unquoted, and in the middle of a closed string: the whole literal is replaced.
 	h = newHarness(t, views.Route{})
 	h.typeIn(`up{job="pay"}`)
-	h.press("left", "left", "left")
+	h.Press("left", "left", "left")
 	h.compItems = []string{"payments"}
-	h.press("tab", "tab")
+	h.Press("tab", "tab")
 	if got := h.v.input.Value(); got != `up{job="payments"}` || h.compls[0] != "up|job|pa" {
 		t.Fatalf("completion in a closed string replaces it: %q (asked %v)", got, h.compls)
 	}
@@ -97,22 +98,22 @@ func TestCompleteLabelNameAndValue(t *testing.T) {
 func TestCompletionErrors(t *testing.T) {
 	h := newHarness(t, views.Route{})
 	h.typeIn("rate(x[5")
-	h.press("tab")
+	h.Press("tab")
 	if len(h.compls) != 0 || !strings.Contains(screen(h.v, 80, 24), "nothing to complete here") {
 		t.Fatalf("no completion in a duration: %v", h.compls)
 	}
-	h.press("esc")
+	h.Press("esc")
 	if !h.v.Capturing() || h.v.comp != nil {
 		t.Fatal("esc closes the choices first, the input keeps the keyboard")
 	}
-	h.press("backspace", "backspace", "backspace", "backspace")
+	h.Press("backspace", "backspace", "backspace", "backspace")
 	h.compErr = errors.New("prometheus values of __name__: connection refused")
-	h.press("tab")
+	h.Press("tab")
 	if s := screen(h.v, 120, 24); !strings.Contains(s, "connection refused") {
 		t.Fatalf("a completion error is shown:\n%s", s)
 	}
 	h.compErr = nil
-	h.press("esc", "tab")
+	h.Press("esc", "tab")
 	h.compItems = nil
 	if s := screen(h.v, 120, 24); !strings.Contains(s, `no metric starts with "rate"`) {
 		t.Fatalf("no choice is said:\n%s", s)
@@ -123,9 +124,9 @@ func TestCompletionOfAnOldGenerationIsDropped(t *testing.T) {
 	h := newHarness(t, views.Route{})
 	h.typeIn("http")
 	h.compItems = []string{"http_requests_total"}
-	_, cmd := h.v.Update(keyPress("tab"))
+	_, cmd := h.v.Update(screentest.Key("tab"))
 	h.typeIn("_x") // the query changed while the server answered
-	h.run(cmd)
+	h.Run(cmd)
 	if h.v.comp != nil {
 		t.Fatal("choices for a query the user left are dropped")
 	}
@@ -136,7 +137,7 @@ func TestRunRangeQueryDrawsChart(t *testing.T) {
 	h.rangeFn = codeRates
 	screen(h.v, 80, 24)
 	h.typeIn(rateQuery)
-	h.press("enter")
+	h.Press("enter")
 	from := testNow.Add(-time.Hour)
 	want := rangeCall{rateQuery, from, testNow, prom.Step(160, from, testNow)}
 	if len(h.ranges) != 1 || h.ranges[0] != want {
@@ -155,17 +156,17 @@ func TestRunRangeQueryDrawsChart(t *testing.T) {
 		t.Fatalf("legend names drop the labels every series has:\n%s", s)
 	}
 	// The cursor reads values; the window keys run the query again.
-	h.press("esc", "h", "h")
+	h.Press("esc", "h", "h")
 	if s := screen(h.v, 120, 40); !strings.Contains(s, "cursor 02:59:30") || !strings.Contains(s, "code=500 9.09") {
 		t.Fatalf("the cursor reads exact values:\n%s", s)
 	}
-	h.press("+")
+	h.Press("+")
 	if last := h.ranges[len(h.ranges)-1]; last.to.Sub(last.from) != 6*time.Hour || last.query != rateQuery {
 		t.Fatalf("+ runs the query over the next longer range: %+v", last)
 	}
-	h.press("t")
+	h.Press("t")
 	h.typeIn("01:00..02:30")
-	h.press("enter")
+	h.Press("enter")
 	if last := h.ranges[len(h.ranges)-1]; !last.from.Equal(testNow.Add(-2*time.Hour)) || !last.to.Equal(testNow.Add(-30*time.Minute)) {
 		t.Fatalf("a typed window is run: %+v", last)
 	}
@@ -211,11 +212,11 @@ func TestInstantFallbackTable(t *testing.T) {
 			t.Fatalf("the table screen lacks %q:\n%s", w, s)
 		}
 	}
-	h.press("esc", "j")
+	h.Press("esc", "j")
 	if row, _ := h.v.list.Selected(); !strings.Contains(row.Cells[0].Text, "mn3vt") {
 		t.Fatalf("the table's keys move the cursor: %v", row)
 	}
-	h.press("/")
+	h.Press("/")
 	if !h.v.Capturing() {
 		t.Fatal("/ gives the keyboard back to the query input")
 	}
@@ -253,10 +254,8 @@ func TestParseErrorCaret(t *testing.T) {
 		t.Fatalf("the server's words are shown:\n%s", strings.Join(lines, "\n"))
 	}
 	// At 30 columns the caret is clamped to the width, the message wrapped.
-	for _, l := range strings.Split(screen(h.v, 30, 24), "\n") {
-		if ansi.StringWidth(l) > 30 {
-			t.Fatalf("line wider than the screen: %q", l)
-		}
+	if err := screentest.Fits(screen(h.v, 30, 24), 30, 24, ansi.StringWidth); err != nil {
+		t.Fatal(err)
 	}
 	h.typeIn("x")
 	if strings.Contains(screen(h.v, 100, 24), "^") {
@@ -275,7 +274,7 @@ func TestParseErrorCaretInScrolledQuery(t *testing.T) {
 	if got := []rune(lines[0]); caret < 0 || caret >= len(got) || got[caret] != '>' || got[len(prompt)] != '…' {
 		t.Fatalf("the caret follows the scrolled query (column %d):\n%s", caret, strings.Join(lines[:3], "\n"))
 	}
-	h.press("esc") // unfocused, the query is drawn from its start: the position is off screen
+	h.Press("esc") // unfocused, the query is drawn from its start: the position is off screen
 	lines = strings.Split(screen(h.v, 60, 24), "\n")
 	if caret := strings.Index(lines[1], "^"); caret != 59 || !strings.HasSuffix(lines[0], "…") {
 		t.Fatalf("the caret is clamped to the width (column %d):\n%s", caret, strings.Join(lines[:3], "\n"))
@@ -288,7 +287,7 @@ func TestLiveRefresh(t *testing.T) {
 	h.query(rateQuery)
 	for range refreshEvery {
 		_, cmd := h.v.Update(views.Tick{At: testNow})
-		h.run(cmd)
+		h.Run(cmd)
 	}
 	if len(h.ranges) != 2 {
 		t.Fatalf("a live window is refreshed every %d ticks: %d runs", refreshEvery, len(h.ranges))
@@ -297,7 +296,7 @@ func TestLiveRefresh(t *testing.T) {
 	h.query("x bogus")
 	for range 2 * refreshEvery {
 		_, cmd := h.v.Update(views.Tick{At: testNow})
-		h.run(cmd)
+		h.Run(cmd)
 	}
 	if len(h.ranges) != 3 {
 		t.Fatalf("a query the server refused is not run again by itself: %d runs", len(h.ranges))
@@ -311,7 +310,7 @@ func TestStaleKeepsChart(t *testing.T) {
 	h.rangeErr = &prom.QueryError{Msg: `Post "http://prometheus:9090/api/v1/query_range": dial tcp: connection refused`}
 	testNowLater := testNow
 	h.v.env.Now = func() time.Time { return testNowLater.Add(2 * time.Minute) }
-	h.press("enter")
+	h.Press("enter")
 	s := screen(h.v, 120, 30)
 	for _, w := range []string{"STALE ⚠ from 2m ago", "connection refused", "━ code=500", "3 series"} {
 		if !strings.Contains(s, w) {
@@ -324,18 +323,18 @@ func TestOldGenerationResultsDropped(t *testing.T) {
 	h := newHarness(t, views.Route{})
 	h.rangeFn = codeRates
 	h.v.input.SetValue("first")
-	_, first := h.v.Update(keyPress("enter"))
+	_, first := h.v.Update(screentest.Key("enter"))
 	h.v.input.SetValue(rateQuery)
-	_, second := h.v.Update(keyPress("enter"))
-	h.run(second)
-	h.run(first)
+	_, second := h.v.Update(screentest.Key("enter"))
+	h.Run(second)
+	h.Run(first)
 	if h.v.res == nil || h.v.res.query != rateQuery {
 		t.Fatalf("the answer to a replaced query is dropped: %+v", h.v.res)
 	}
-	_, third := h.v.Update(keyPress("enter"))
+	_, third := h.v.Update(screentest.Key("enter"))
 	h.v.Leave()
 	h.rangeErr = errors.New("late")
-	h.run(third)
+	h.Run(third)
 	if h.v.err != nil || h.v.loading {
 		t.Fatal("an answer arriving after Leave is dropped")
 	}
@@ -345,7 +344,7 @@ func TestRouteQueryRunsOnEnter(t *testing.T) {
 	from := testNow.Add(-3 * time.Hour)
 	h := newHarness(t, views.Route{Query: rateQuery, From: from, To: testNow.Add(-time.Hour)})
 	h.rangeFn = codeRates
-	h.run(h.v.Enter())
+	h.Run(h.v.Enter())
 	if len(h.ranges) != 1 || h.ranges[0].query != rateQuery || !h.ranges[0].from.Equal(from) || !h.ranges[0].to.Equal(testNow.Add(-time.Hour)) {
 		t.Fatalf("the route's query runs over its window at once: %+v", h.ranges)
 	}
@@ -372,7 +371,7 @@ func TestEscapeInjection(t *testing.T) {
 	h.rangeFn = nil
 	h.query("y")
 	h.rangeErr = errors.New("server said " + evil + "\u009b31m")
-	h.press("enter", "tab")
+	h.Press("enter", "tab")
 	outs := []string{}
 	h.rangeErr = nil
 	for _, sz := range [][2]int{{80, 24}, {200, 60}} {
@@ -386,11 +385,8 @@ func TestEscapeInjection(t *testing.T) {
 	h.query("x")
 	outs = append(outs, h.v.Render(200, 60))
 	for _, out := range outs {
-		if strings.Contains(out, "\x1b]") || strings.ContainsAny(out, "\x07\u009b") || strings.ContainsAny(ansi.Strip(out), "\x1b\x07") {
-			t.Fatalf("remote text reaches the terminal unsanitised:\n%q", out)
-		}
-		if !strings.Contains(ansi.Strip(out), "^[]0;pwned^G") {
-			t.Fatalf("the sanitised text is shown:\n%s", ansi.Strip(out))
+		if err := screentest.Inert(out, ansi.Strip(out), "^[]0;pwned^G"); err != nil {
+			t.Fatalf("remote text reaches the terminal unsanitised or not at all: %v", err)
 		}
 	}
 }
@@ -405,32 +401,15 @@ func TestRenderAnySize(t *testing.T) {
 	tableH.query("x")
 	tableH.typeIn(" + on(pod)")
 	tableH.compItems = []string{"a", "b"}
-	tableH.press("tab")
+	tableH.Press("tab")
 	// Every width at a few heights, every height at a few widths (a chart of 200×60
 	// costs a few milliseconds: the whole square would take a minute under -race).
-	var sizes [][2]int
-	for w := 0; w <= 200; w++ {
-		for _, h := range []int{0, 1, 2, 3, 4, 5, 7, 9, 24} {
-			sizes = append(sizes, [2]int{w, h})
-		}
-	}
-	for h := 0; h <= 60; h++ {
-		for _, w := range []int{0, 1, 2, 8, 9, 15, 16, 17, 33, 80, 200} {
-			sizes = append(sizes, [2]int{w, h})
-		}
-	}
+	sizes := screentest.Sizes(200, 60, false, []int{0, 1, 2, 8, 9, 15, 16, 17, 33, 80, 200}, []int{0, 1, 2, 3, 4, 5, 7, 9, 24})
 	for _, v := range []*View{chartH.v, tableH.v, newHarness(t, views.Route{}).v} {
 		for _, sz := range sizes {
 			w, h := sz[0], sz[1]
-			out := v.Render(w, h)
-			lines := strings.Split(out, "\n")
-			if out != "" && len(lines) > h {
-				t.Fatalf("%dx%d: %d lines", w, h, len(lines))
-			}
-			for _, l := range lines {
-				if ansi.StringWidth(l) > w {
-					t.Fatalf("%dx%d: line of width %d: %q", w, h, ansi.StringWidth(l), ansi.Strip(l))
-				}
+			if err := screentest.Fits(v.Render(w, h), w, h, ansi.StringWidth); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}
