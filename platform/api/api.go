@@ -100,6 +100,8 @@ type Team struct {
 	// AlertMatchers are the Alertmanager label matchers of the team's alerts (equalities):
 	// every silence of the team carries them.
 	AlertMatchers map[string]string `json:"alertMatchers,omitempty"`
+	// Databases are the names of the team's databases (POST /v1/queries), never their DSNs.
+	Databases []string `json:"databases,omitempty"`
 }
 
 // TeamsResponse answers GET /v1/teams: the caller's teams.
@@ -330,6 +332,10 @@ type AuditRecord struct {
 	Changes   []Change   `json:"changes,omitempty"`
 	PrevHash  string     `json:"prevHash"`
 	Hash      string     `json:"hash,omitempty"`
+
+	// Query is set in the records of query-saved and query-sql (query.go): the database
+	// and the SQL text; in the outcome, the row count, never the rows.
+	Query *QueryAudit `json:"query,omitempty"`
 }
 
 // AuditResponse answers GET /v1/audit, newest first. Next, when set, is the "before"

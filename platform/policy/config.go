@@ -49,6 +49,9 @@ type Team struct {
 	// AlertMatchers are the label equalities of the team's alerts in Alertmanager
 	// (default team: NAME): every silence of the team carries them.
 	AlertMatchers map[string]string
+	// Databases are the team's databases (POST /v1/queries), by name: where the server
+	// finds the DSN of a SELECT-only role (databases.go).
+	Databases map[string]*Database
 }
 
 // NamespaceNames returns the team's namespaces, sorted.
@@ -66,6 +69,7 @@ type Limits struct {
 	MaxReplicas int32
 	MaxSilence  time.Duration // the longest silence; a longer one is cut to it
 	ApprovalTTL time.Duration // how long a request waiting for an approval lives
+	Query       QueryLimits   // queryTimeout, queryRows, queryBytes (databases.go)
 }
 
 // Config is the server configuration file, validated.
@@ -103,7 +107,7 @@ func Parse(file string, data []byte) (*Config, error) {
 	}
 	d := &decoder{file: file}
 	c := &Config{File: file, Teams: map[string]*Team{}, Users: map[string]map[string]api.Role{},
-		Policy: map[string]map[api.ActionKind]map[api.Role]Effect{}, Limits: Limits{MaxReplicas: DefaultMaxReplicas, MaxSilence: DefaultMaxSilence, ApprovalTTL: DefaultApprovalTTL},
+		Policy: map[string]map[api.ActionKind]map[api.Role]Effect{}, Limits: Limits{MaxReplicas: DefaultMaxReplicas, MaxSilence: DefaultMaxSilence, ApprovalTTL: DefaultApprovalTTL, Query: DefaultQueryLimits()},
 		owner: map[string]string{}}
 	var usersNode *yaml.Node
 	d.object(root.Content[0], "", []string{"teams", "users", "policy", "limits", "alertmanager"}, func(key string, _, v *yaml.Node, path string) {
@@ -115,7 +119,7 @@ func Parse(file string, data []byte) (*Config, error) {
 		case "policy":
 			c.decodePolicy(d, v, path)
 		case "limits":
-			d.object(v, path, []string{"maxReplicas", "maxSilence", "approvalTTL"}, func(key string, _, v *yaml.Node, path string) {
+			d.object(v, path, []string{"maxReplicas", "maxSilence", "approvalTTL", "queryTimeout", "queryRows", "queryBytes"}, func(key string, _, v *yaml.Node, path string) {
 				switch key {
 				case "maxReplicas":
 					if n, ok := d.integer(v, path, 0, 10000); ok {
@@ -129,6 +133,8 @@ func Parse(file string, data []byte) (*Config, error) {
 					if dur, ok := d.duration(v, path, time.Minute, MaxApprovalTTL); ok {
 						c.Limits.ApprovalTTL = dur
 					}
+				default:
+					c.Limits.Query.decode(d, key, v, path)
 				}
 			})
 		case "alertmanager":
@@ -161,7 +167,7 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 		t := &Team{Name: name, Namespaces: map[string]string{}}
 		c.Teams[name] = t
 		listed := 0 // namespaces written, valid or not: an invalid one is reported alone
-		d.object(p.value, tpath, []string{"namespaces", "selector", "services", "alertMatchers"}, func(key string, _, v *yaml.Node, path string) {
+		d.object(p.value, tpath, []string{"namespaces", "selector", "services", "alertMatchers", "databases"}, func(key string, _, v *yaml.Node, path string) {
 			switch key {
 			case "namespaces":
 				for _, np := range d.mapping(v, path) {
@@ -202,6 +208,8 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 				}
 			case "alertMatchers":
 				t.AlertMatchers = d.alertMatchers(v, path)
+			case "databases":
+				t.Databases = d.databases(v, path)
 			}
 		})
 		if listed == 0 {
@@ -248,8 +256,8 @@ func (c *Config) decodePolicy(d *decoder, n *yaml.Node, path string) {
 		c.Policy[env] = actions
 		for _, ap := range d.mapping(ep.value, epath) {
 			kind, apath := api.ActionKind(ap.key.Value), join(epath, ap.key.Value)
-			if !slices.Contains(api.ActionKinds(), kind) {
-				d.add(ap.key, apath, "unknown action %q (valid: %v)", kind, api.ActionKinds())
+			if !slices.Contains(policyActions(), kind) {
+				d.add(ap.key, apath, "unknown action %q (valid: %v)", kind, policyActions())
 				continue
 			}
 			roles := map[api.Role]Effect{}
@@ -262,7 +270,13 @@ func (c *Config) decodePolicy(d *decoder, n *yaml.Node, path string) {
 				}
 				if e, ok := d.str(rp.value, rpath); ok {
 					switch Effect(e) {
-					case Allow, Approval, Deny:
+					case Approval:
+						if api.QueryKind(kind) {
+							d.add(rp.value, rpath, "a query cannot wait for an approval (its results go to the caller at once): use allow or deny")
+							continue
+						}
+						roles[role] = Effect(e)
+					case Allow, Deny:
 						roles[role] = Effect(e)
 					default:
 						d.add(rp.value, rpath, "unknown effect %q (valid: allow, approval, deny)", e)

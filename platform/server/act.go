@@ -46,7 +46,7 @@ func httpStatus(code string) int {
 }
 
 func kindLabel(k api.ActionKind) string {
-	if slices.Contains(api.ActionKinds(), k) {
+	if slices.Contains(api.ActionKinds(), k) || api.QueryKind(k) {
 		return string(k)
 	}
 	return "unknown"

@@ -85,7 +85,8 @@ func (s *Server) teams(x *exchange) {
 	out := api.TeamsResponse{Teams: []api.Team{}}
 	for _, m := range s.cfg.Memberships(p.User) {
 		t := s.cfg.Teams[m.Team]
-		team := api.Team{Name: t.Name, Role: m.Role, Selector: t.Selector, Services: t.Services, AlertMatchers: t.AlertMatchers}
+		team := api.Team{Name: t.Name, Role: m.Role, Selector: t.Selector, Services: t.Services, AlertMatchers: t.AlertMatchers,
+			Databases: t.DatabaseNames()}
 		for _, ns := range t.NamespaceNames() {
 			team.Namespaces = append(team.Namespaces, api.Namespace{Name: ns, Environment: t.Namespaces[ns]})
 		}

@@ -88,6 +88,8 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	handler http.Handler
+
+	queryRun queryRunner // nil: actions.RunQuery (query.go; tests replace it)
 }
 
 // New builds a Server.
@@ -113,6 +115,7 @@ func New(o Options) (*Server, error) {
 		x.fail(http.StatusNotFound, apiError("not_found", "no such endpoint: %s %s (see /v1/openapi.yaml)", x.r.Method, x.r.URL.Path))
 	}}))
 	s.handler = mux
+	s.warnDatabases()
 	return s, nil
 }
 
@@ -135,6 +138,7 @@ func (s *Server) routes() []route {
 		{"POST", "/v1/actions", s.act},
 		{"GET", "/v1/approvals", s.approvalsList},
 		{"POST", "/v1/approvals/{id}", s.decide},
+		{"POST", "/v1/queries", s.query},
 	}
 }
 
@@ -159,7 +163,7 @@ func (s *Server) Serve(ctx context.Context, l net.Listener, tlsConfig *tls.Confi
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      s.o.ActionTimeout + s.o.IdempotencyWait + 30*time.Second,
+		WriteTimeout:      max(s.o.ActionTimeout+s.o.IdempotencyWait, s.cfg.Limits.Query.Timeout+actions.QueryConnectBudget) + 30*time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),

@@ -1,8 +1,8 @@
 // Package platform is vigie's client of the platform API (`vigie serve`): who am I, my
 // teams, a Deployment's revisions, run an action (scale, restart, rollback, delete-pod,
-// silence, expire-silence), read the audit log, list and decide approval requests. It
-// uses the server's own wire types (platform/api) and words the server's refusals for a
-// human.
+// silence, expire-silence), read the audit log, list and decide approval requests, run a
+// read-only query on a team's database. It uses the server's own wire types
+// (platform/api) and words the server's refusals for a human.
 package platform
 
 import (
@@ -115,8 +115,14 @@ func (e *Error) Error() string {
 	case api.CodeReasonRequired, api.CodeLimit, api.CodeNotFound, api.CodeConflict, api.CodeIdempotency, api.CodeExpired:
 		return e.Message
 	case api.CodeActionFailed:
+		if api.QueryKind(api.ActionKind(e.Details["kind"])) {
+			return "the query failed: " + e.Message
+		}
 		return "the action failed: " + e.Message
 	case api.CodeTimeout:
+		if api.QueryKind(api.ActionKind(e.Details["kind"])) {
+			return e.Message // a query changed nothing
+		}
 		return e.Message + "; check the target's state before retrying"
 	case api.CodeUnavailable:
 		return "the platform is unavailable: " + e.Message
