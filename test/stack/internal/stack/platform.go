@@ -81,6 +81,7 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
 	for _, t := range Teams {
 		fmt.Fprintf(&b, "  %s:\n    namespaces: {%s: %s}\n    selector: team=%s\n    services: [%s]\n",
 			t.Name, t.Name, PlatformEnvClass, t.Name, strings.Join(TeamServices(t.Name), ", "))
+		fmt.Fprintf(&b, "    databases:\n      %s: {dsnEnv: %s}\n", t.Name, PlatformDSNEnv(t.Name))
 	}
 	b.WriteString("users:\n")
 	for _, u := range users {
@@ -94,6 +95,8 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
     delete-pod: {member: allow, oncall: allow, lead: allow, admin: allow}
     silence:        {oncall: allow, lead: allow, admin: allow}
     expire-silence: {oncall: allow, lead: allow, admin: allow}
+    query-saved: {member: allow, oncall: allow, lead: allow, admin: allow}
+    query-sql:   {oncall: allow, lead: allow, admin: allow}
   production:  # no namespace of the stack is production: the example of approvals
     scale:   {oncall: approval, lead: allow, admin: allow}
     restart: {oncall: approval, lead: allow, admin: allow}
@@ -101,6 +104,8 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
     delete-pod: {oncall: approval, lead: allow, admin: allow}
     silence:        {oncall: allow, lead: allow, admin: allow}
     expire-silence: {oncall: allow, lead: allow, admin: allow}
+    query-saved: {member: allow, oncall: allow, lead: allow, admin: allow}
+    query-sql:   {lead: allow, admin: allow}
 limits:
   maxReplicas: %d
 `, maxReplicas)
@@ -218,6 +223,10 @@ func (u *upRun) startPlatform(ctx context.Context, kubeconfigReady <-chan struct
 		return ctx.Err()
 	}
 	r, err := u.start(proc.Spec{Name: "platform", Path: f.bin, Log: u.d.Log("platform"), Dir: u.d.State,
+		// The teams' read-only DSNs: the server reads them from its environment only.
+		Env: append(os.Environ(),
+			PlatformDSNEnv("payments")+"="+PgDSN("payments_ro", u.pgPass.ro["payments"], u.ports.pg, "payments"),
+			PlatformDSNEnv("search")+"="+PgDSN("search_ro", u.pgPass.ro["search"], u.ports.pg, "search")),
 		Args: PlatformArgs(f.config, PlatformDSN(f.db), u.ports.platform, u.adminKubeconfig(), u.amURL())})
 	if err != nil {
 		return err
@@ -247,3 +256,7 @@ func checkVigieConfig(ctx context.Context, bin, vigieYAML string) error {
 	}
 	return nil
 }
+
+// PlatformDSNEnv is the variable of `vigie serve`'s environment holding a team's
+// read-only DSN.
+func PlatformDSNEnv(team string) string { return "VIGIE_STACK_PG_" + strings.ToUpper(team) + "_RO_DSN" }

@@ -37,10 +37,13 @@ func TestPlatformServerConfig(t *testing.T) {
 	teams := cfg["teams"].(map[string]any)
 	for team, services := range map[string]string{"payments": "checkout,ledger,fraud-worker", "search": "search-api,indexer"} {
 		tm := teams[team]
-		if got := strings.Join(keysOf(t, tm), ","); got != "namespaces,selector,services" {
+		if got := strings.Join(keysOf(t, tm), ","); got != "databases,namespaces,selector,services" {
 			t.Fatalf("team %s keys %s", team, got)
 		}
 		m := tm.(map[string]any)
+		if db := m["databases"].(map[string]any)[team].(map[string]any); db["dsnEnv"] != PlatformDSNEnv(team) {
+			t.Errorf("team %s database %v: the DSN comes from the server's environment", team, db)
+		}
 		ns := m["namespaces"].(map[string]any)
 		if len(ns) != 1 || ns[team] != "dev" || m["selector"] != "team="+team {
 			t.Errorf("team %s = %v", team, m)
