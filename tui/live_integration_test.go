@@ -18,6 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/keymaps"
@@ -327,12 +328,16 @@ func TestLiveRollbackThroughThePlatformAPI(t *testing.T) {
 		}
 	}
 	waitRevision("1")
-	d, err := deps.Get(ctx, name, metav1.GetOptions{})
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error { // the controllers write its status meanwhile
+		d, err := deps.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		d.Spec.Template.Spec.Containers[0].Image = "registry.local/probe:2" // the "bad release"
+		_, err = deps.Update(ctx, d, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	d.Spec.Template.Spec.Containers[0].Image = "registry.local/probe:2" // the "bad release"
-	if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitRevision("2")

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/views"
@@ -94,17 +95,21 @@ func TestLiveRollbackOfTheBadRelease(t *testing.T) {
 	}
 	bad := d.Spec.Template.DeepCopy()
 	good := previousTemplate(t, ctx, admin, d)
-	d.Spec.Template = *good
-	if _, err := deps.Update(ctx, d, metav1.UpdateOptions{}); err != nil {
+	setTemplate := func(ctx context.Context, tpl *corev1.PodTemplateSpec) error {
+		return retry.RetryOnConflict(retry.DefaultRetry, func() error { // the controllers write its status meanwhile
+			cur, err := deps.Get(ctx, "ledger", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			cur.Spec.Template = *tpl
+			_, err = deps.Update(ctx, cur, metav1.UpdateOptions{})
+			return err
+		})
+	}
+	if err := setTemplate(ctx, good); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { // back to the seeded state: the bad release
-		cur, err := deps.Get(context.Background(), "ledger", metav1.GetOptions{})
-		if err == nil {
-			cur.Spec.Template = *bad
-			_, _ = deps.Update(context.Background(), cur, metav1.UpdateOptions{})
-		}
-	})
+	t.Cleanup(func() { _ = setTemplate(context.Background(), bad) }) // back to the seeded state: the bad release
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
 		s := tm.screen()

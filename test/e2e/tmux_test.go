@@ -19,6 +19,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	typedappsv1 "k8s.io/client-go/kubernetes/typed/apps/v1"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
 	"github.com/vigie-dev/vigie/sources/kube"
@@ -158,12 +159,16 @@ func TestRollbackFromTheTerminal(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = deps.Delete(context.Background(), name, metav1.DeleteOptions{}) })
 	waitRevision(ctx, t, deps, name, "1")
-	cur, err := deps.Get(ctx, name, metav1.GetOptions{})
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error { // the controllers write its status meanwhile
+		cur, err := deps.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		cur.Spec.Template.Spec.Containers[0].Image = "registry.local/e2e:bad"
+		_, err = deps.Update(ctx, cur, metav1.UpdateOptions{})
+		return err
+	})
 	if err != nil {
-		t.Fatal(err)
-	}
-	cur.Spec.Template.Spec.Containers[0].Image = "registry.local/e2e:bad"
-	if _, err := deps.Update(ctx, cur, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	waitRevision(ctx, t, deps, name, "2")
