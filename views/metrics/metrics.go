@@ -220,25 +220,10 @@ func (v *View) key(msg tea.KeyPressMsg) tea.Cmd {
 // zoom moves to the next shorter (-1) or longer (+1) range: a preset when live, else the
 // window halved or doubled around its middle.
 func (v *View) zoom(dir int) tea.Cmd {
-	if v.live {
-		next := max(0, min(len(timewin.Presets())-1, v.preset+dir))
-		if next == v.preset {
-			return nil
-		}
-		v.preset = next
-	} else {
-		mid := v.from.Add(v.to.Sub(v.from) / 2)
-		half := v.to.Sub(v.from) / 2
-		if dir < 0 {
-			half /= 2
-		} else {
-			half *= 2
-		}
-		half = max(half, 2*time.Minute)
-		v.from, v.to = mid.Add(-half), mid.Add(half)
-		if now := v.env.Now(); v.to.After(now) {
-			v.to = now
-		}
+	var changed bool
+	v.preset, v.from, v.to, changed = timewin.Zoom(v.live, v.preset, v.from, v.to, dir, v.env.Now())
+	if !changed {
+		return nil
 	}
 	v.cursorStep = -1
 	return v.fetch()

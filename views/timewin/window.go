@@ -104,3 +104,26 @@ func ParseInstant(s string, now time.Time, loc *time.Location) (time.Time, error
 	t, _, err := parseInstant(strings.TrimSpace(s), now.In(loc), loc)
 	return t, err
 }
+
+// Zoom moves a range to the next shorter (dir < 0) or longer (dir > 0) preset when it is
+// live, else halves or doubles the fixed window around its middle (2 minutes at least,
+// never past now). changed is false when a live range is already at the end of the
+// presets.
+func Zoom(live bool, preset int, from, to time.Time, dir int, now time.Time) (newPreset int, newFrom, newTo time.Time, changed bool) {
+	if live {
+		next := max(0, min(len(Presets())-1, preset+dir))
+		return next, from, to, next != preset
+	}
+	mid, half := from.Add(to.Sub(from)/2), to.Sub(from)/2
+	if dir < 0 {
+		half /= 2
+	} else {
+		half *= 2
+	}
+	half = max(half, 2*time.Minute)
+	from, to = mid.Add(-half), mid.Add(half)
+	if to.After(now) {
+		to = now
+	}
+	return preset, from, to, true
+}

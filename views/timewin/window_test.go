@@ -36,3 +36,25 @@ func TestParseWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestZoom(t *testing.T) {
+	if p, _, _, ok := Zoom(true, 1, time.Time{}, time.Time{}, 1, now); !ok || p != 2 {
+		t.Errorf("longer from 1h: preset %d", p)
+	}
+	if _, _, _, ok := Zoom(true, 0, time.Time{}, time.Time{}, -1, now); ok {
+		t.Error("nothing shorter than the first preset")
+	}
+	from, to := now.Add(-5*time.Hour), now.Add(-3*time.Hour)
+	_, f, e, _ := Zoom(false, 0, from, to, -1, now)
+	if e.Sub(f) != time.Hour || f != now.Add(-4*time.Hour-30*time.Minute) {
+		t.Errorf("zoom in halves around the middle: %v..%v", f, e)
+	}
+	_, f, e, _ = Zoom(false, 0, from, to, 1, now)
+	if f != now.Add(-6*time.Hour) || e != now.Add(-2*time.Hour) {
+		t.Errorf("zoom out doubles around the middle: %v..%v", f, e)
+	}
+	_, f, e, _ = Zoom(false, 0, now.Add(-time.Hour), now, 1, now)
+	if !e.Equal(now) || f != now.Add(-90*time.Minute) {
+		t.Errorf("zoom out never goes past now: %v..%v", f, e)
+	}
+}
