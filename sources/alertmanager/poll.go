@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"time"
+
+	"github.com/vigie-dev/vigie/sources"
 )
 
 // PollOptions tune Poll; the zero value is usable.
@@ -31,14 +33,6 @@ func (o PollOptions) withDefaults(c *Client) PollOptions {
 		o.Now = time.Now
 	}
 	return o
-}
-
-func (o PollOptions) backoff(failures int) time.Duration {
-	d := o.Interval
-	for i := 1; i < failures && d < o.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, o.MaxBackoff)
 }
 
 // Snapshot is the team's alerts after one poll. It is immutable: its slices and maps
@@ -87,48 +81,17 @@ type poller struct {
 	opts PollOptions
 
 	// Owned by the loop goroutine.
-	alerts     []Alert
-	alertsAt   time.Time
-	silences   map[string]Silence
-	failures   int
-	staleSince time.Time
+	alerts   []Alert
+	alertsAt time.Time
+	silences map[string]Silence
 }
 
 func (p *poller) loop(ctx context.Context, out chan Snapshot) {
-	defer close(out)
-	var seq uint64
-	for {
-		err := p.pollOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		now := p.opts.Now()
-		wait := p.opts.Interval
-		if err != nil {
-			p.failures++
-			if p.staleSince.IsZero() {
-				p.staleSince = now
-			}
-			wait = p.opts.backoff(p.failures)
-		} else {
-			p.failures, p.staleSince = 0, time.Time{}
-		}
-		seq++
-		s := Snapshot{Seq: seq, At: now, Alerts: p.alerts, AlertsAt: p.alertsAt, Silences: maps.Clone(p.silences),
-			Err: err, StaleSince: p.staleSince, NextPoll: now.Add(wait)}
-		select { // latest wins: replace an unread snapshot
-		case <-out:
-		default:
-		}
-		out <- s
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	t := sources.PollTiming{Interval: p.opts.Interval, MaxBackoff: p.opts.MaxBackoff, Now: p.opts.Now}
+	sources.PollLoop(ctx, out, t, p.pollOnce, func(r sources.PollResult) Snapshot {
+		return Snapshot{Seq: r.Seq, At: r.At, Alerts: p.alerts, AlertsAt: p.alertsAt, Silences: maps.Clone(p.silences),
+			Err: r.Err, StaleSince: r.StaleSince, NextPoll: r.NextPoll}
+	})
 }
 
 // pollOnce fetches alerts, then silences. Failed alerts keep everything as it was; failed

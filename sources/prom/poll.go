@@ -8,6 +8,8 @@ import (
 	"time"
 
 	promv1 "github.com/prometheus/client_golang/api/prometheus/v1"
+
+	"github.com/vigie-dev/vigie/sources"
 )
 
 // PollOptions tune Poll; the zero value is usable.
@@ -44,11 +46,7 @@ func (o PollOptions) withDefaults() PollOptions {
 
 // backoff is the wait before the next poll after failures consecutive failed polls.
 func (o PollOptions) backoff(failures int) time.Duration {
-	d := o.Interval
-	for i := 1; i < failures && d < o.MaxBackoff; i++ {
-		d *= 2
-	}
-	return min(d, o.MaxBackoff)
+	return sources.Backoff(o.Interval, o.MaxBackoff, failures)
 }
 
 // Snapshot is the state of the polled services after one poll. It is immutable.
@@ -110,46 +108,15 @@ type poller struct {
 	opts     PollOptions
 
 	// Owned by the loop goroutine.
-	last       map[string]Signals
-	slo        map[string]sloResult
-	failures   int
-	staleSince time.Time
+	last map[string]Signals
+	slo  map[string]sloResult
 }
 
 func (p *poller) loop(ctx context.Context, out chan Snapshot) {
-	defer close(out)
-	var seq uint64
-	for {
-		err := p.pollOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		now := p.opts.Now()
-		wait := p.opts.Interval
-		if err != nil {
-			p.failures++
-			if p.staleSince.IsZero() {
-				p.staleSince = now
-			}
-			wait = p.opts.backoff(p.failures)
-		} else {
-			p.failures, p.staleSince = 0, time.Time{}
-		}
-		seq++
-		s := Snapshot{Seq: seq, At: now, Services: maps.Clone(p.last), Err: err, StaleSince: p.staleSince, NextPoll: now.Add(wait)}
-		select { // latest wins: replace an unread snapshot
-		case <-out:
-		default:
-		}
-		out <- s
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	t := sources.PollTiming{Interval: p.opts.Interval, MaxBackoff: p.opts.MaxBackoff, Now: p.opts.Now}
+	sources.PollLoop(ctx, out, t, p.pollOnce, func(r sources.PollResult) Snapshot {
+		return Snapshot{Seq: r.Seq, At: r.At, Services: maps.Clone(p.last), Err: r.Err, StaleSince: r.StaleSince, NextPoll: r.NextPoll}
+	})
 }
 
 // pollOnce queries every service. A service whose signal queries all succeed replaces its
