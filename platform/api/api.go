@@ -102,6 +102,14 @@ type Team struct {
 	AlertMatchers map[string]string `json:"alertMatchers,omitempty"`
 	// Databases are the names of the team's databases (POST /v1/queries), never their DSNs.
 	Databases []string `json:"databases,omitempty"`
+	// PrometheusMatchers and LokiMatchers are label equalities added to every PromQL and
+	// LogQL selector vigie writes for the team (besides its namespaces).
+	PrometheusMatchers map[string]string `json:"prometheusMatchers,omitempty"`
+	LokiMatchers       map[string]string `json:"lokiMatchers,omitempty"`
+	// Jobs are the team's runbook job templates (kind "job").
+	Jobs []JobTemplate `json:"jobs,omitempty"`
+	// OncallSchedule is the id of the team's on-call schedule ("" = none).
+	OncallSchedule string `json:"oncallSchedule,omitempty"`
 }
 
 // TeamsResponse answers GET /v1/teams: the caller's teams.
@@ -129,7 +137,7 @@ const (
 
 // ActionKinds lists the actions the server knows.
 func ActionKinds() []ActionKind {
-	return []ActionKind{ActionScale, ActionRestart, ActionRollback, ActionDeletePod, ActionSilence, ActionExpireSilence}
+	return []ActionKind{ActionScale, ActionRestart, ActionRollback, ActionDeletePod, ActionSilence, ActionExpireSilence, ActionJob}
 }
 
 // SilenceKind reports whether k acts on Alertmanager silences rather than on a
@@ -154,6 +162,8 @@ type Params struct {
 	Matchers  []Matcher `json:"matchers,omitempty"`  // silence: what to silence, besides the team's own matchers (which the server adds)
 	Duration  string    `json:"duration,omitempty"`  // silence: how long, as "90m" or "2h"; capped by the policy's limits.maxSilence
 	SilenceID string    `json:"silenceId,omitempty"` // expire-silence: the silence to expire
+
+	Values map[string]string `json:"values,omitempty"` // job: the template's parameters, by name
 }
 
 // Matcher is one Alertmanager label matcher, as in Alertmanager's API: name="value"
@@ -247,6 +257,7 @@ type Outcome struct {
 	Warnings        []string `json:"warnings,omitempty"`        // also in Message: what the action does not do
 	ResourceVersion string   `json:"resourceVersion,omitempty"` // of the Deployment after the action; in a dry run, the one it was computed against
 	Silence         *Silence `json:"silence,omitempty"`         // silence, expire-silence: the silence (in a dry run, what would be created)
+	Job             *JobRun  `json:"job,omitempty"`             // job: the run (in a dry run, what would be created)
 }
 
 // Values shown instead of the value of an environment variable whose name looks secret
