@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -33,7 +34,7 @@ func logSource(s Session) func(context.Context, views.LogQuery) (<-chan sources.
 		if !slices.Contains(namespaces, q.Namespace) {
 			return nil, fmt.Errorf("logs: namespace %q is not the team's", q.Namespace)
 		}
-		ms, err := lokiMatchers(q)
+		ms, err := lokiMatchers(q, s.LokiMatchers)
 		if err != nil {
 			return nil, err
 		}
@@ -104,9 +105,13 @@ func smartCase(re string) string {
 	return re
 }
 
-// lokiMatchers selects the lines of a log query (namespace, then pod or app).
-func lokiMatchers(q views.LogQuery) ([]loki.Matcher, error) {
+// lokiMatchers selects the lines of a log query (namespace, the team's own Loki
+// matchers, then pod or app).
+func lokiMatchers(q views.LogQuery, team map[string]string) ([]loki.Matcher, error) {
 	ms := []loki.Matcher{loki.OneOf("namespace", q.Namespace)}
+	for _, k := range slices.Sorted(maps.Keys(team)) {
+		ms = append(ms, loki.OneOf(k, team[k]))
+	}
 	switch {
 	case q.Pod != "":
 		ms = append(ms, loki.OneOf("pod", q.Pod))
@@ -128,7 +133,7 @@ func logVolume(s Session) func(context.Context, views.LogQuery, time.Time, time.
 	}
 	lc := s.Loki
 	return func(ctx context.Context, q views.LogQuery, start, end time.Time, step time.Duration) ([]views.VolumeBucket, error) {
-		ms, err := lokiMatchers(q)
+		ms, err := lokiMatchers(q, s.LokiMatchers)
 		if err != nil {
 			return nil, err
 		}

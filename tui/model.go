@@ -24,6 +24,7 @@ import (
 	"github.com/vigie-dev/vigie/sources/loki"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
+	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/alerts"
 	"github.com/vigie-dev/vigie/views/approvals"
@@ -53,6 +54,11 @@ type Session struct {
 	// From the team's configuration:
 	Services      map[string]ServiceSettings // configured services (SLO, query overrides)
 	AlertMatchers map[string]string          // labels selecting the team's alerts; nil = team=<Team>
+	PromMatchers  map[string]string          // label equalities added to every PromQL selector (besides namespaces)
+	LokiMatchers  map[string]string          // label equalities added to every LogQL selector (besides namespaces)
+	Databases     []string                   // the team's databases on the platform API (queries)
+	Jobs          []api.JobTemplate          // the team's runbook job templates on the platform API
+	Production    bool                       // the team owns a production namespace (platform API: reasons required)
 	Runbooks      string                     // local runbooks folder ("" = none)
 	LogRing       int                        // lines kept per logs screen (0 = 100,000)
 	LogStreams    int                        // concurrent pod log streams (0 = 8)

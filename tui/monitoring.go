@@ -28,7 +28,7 @@ import (
 
 // promScope is the team's part of Prometheus: its namespaces.
 func promScope(s Session) prom.Scope {
-	return prom.Scope{OneOf: map[string][]string{"namespace": s.Namespaces}}
+	return prom.Scope{Labels: s.PromMatchers, OneOf: map[string][]string{"namespace": s.Namespaces}}
 }
 
 // alertFilter is the team's part of Alertmanager: its configured matchers, else alerts

@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/sources/platform"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/tui"
@@ -252,7 +253,40 @@ func (a *app) teamFromPlatform(pc *platform.Client, s *tui.Session) {
 		if t.Selector != "" {
 			s.Selector = t.Selector
 		}
+		applyPlatformTeam(t, s)
 		a.log.Info("team scope from the platform API", "team", t.Name, "namespaces", ns, "selector", t.Selector)
 		return
+	}
+}
+
+// applyPlatformTeam takes from the platform API's team what the local configuration
+// cannot know or should not decide: the Alertmanager, Prometheus and Loki matchers (the
+// server's are the ones its silences carry), the databases and job templates it serves,
+// and whether the team has production (reasons are required then). Services the server
+// lists join the configured ones.
+func applyPlatformTeam(t api.Team, s *tui.Session) {
+	if len(t.AlertMatchers) > 0 {
+		s.AlertMatchers = t.AlertMatchers
+	}
+	if len(t.PrometheusMatchers) > 0 {
+		s.PromMatchers = t.PrometheusMatchers
+	}
+	if len(t.LokiMatchers) > 0 {
+		s.LokiMatchers = t.LokiMatchers
+	}
+	s.Databases, s.Jobs = t.Databases, t.Jobs
+	s.Production = false
+	for _, n := range t.Namespaces {
+		if n.Environment == api.EnvProduction {
+			s.Production = true
+		}
+	}
+	for _, name := range t.Services {
+		if _, ok := s.Services[name]; !ok {
+			if s.Services == nil {
+				s.Services = map[string]tui.ServiceSettings{}
+			}
+			s.Services[name] = tui.ServiceSettings{}
+		}
 	}
 }
