@@ -19,12 +19,12 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/vigie-dev/vigie/keymaps"
+	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/sources/loki"
 	"github.com/vigie-dev/vigie/sources/prom"
 	"github.com/vigie-dev/vigie/themes"
-	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/views"
 	"github.com/vigie-dev/vigie/views/alerts"
 	"github.com/vigie-dev/vigie/views/approvals"
