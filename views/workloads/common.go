@@ -152,7 +152,9 @@ func ageCell(t, now time.Time) table.Cell {
 	if t.IsZero() {
 		return table.Cell{Text: "-"}
 	}
-	return table.Num(Age(t, now), float64(now.Sub(t)))
+	// Sorted by the time itself, not by now - t: a cell kept from an earlier tick sorts
+	// like one built now.
+	return table.Num(Age(t, now), -float64(t.UnixNano()))
 }
 
 // join stacks the non-empty parts of a screen.

@@ -47,6 +47,20 @@ type podsView struct {
 	feed
 	list table.List
 	byID map[string]*corev1.Pod
+	memo map[*corev1.Pod]*podMemo
+
+	lastOwner *appsv1.Deployment // the owner the rows were filtered by
+}
+
+// podMemo is a pod's status and row as last built (the memo is keyed by the pod object:
+// the kube source hands the same object until it changes): a clock tick rebuilds only the
+// rows whose age text moved (with 10,000 pods, rebuilding every row each second cost
+// ~13 ms of CPU per second).
+type podMemo struct {
+	id           string
+	info         PodInfo
+	row          table.Row
+	built, stale time.Time // the row's ages hold in [built, stale)
 }
 
 func newPods(env views.Env, r views.Route) *podsView {
@@ -98,18 +112,78 @@ func (v *podsView) wants(p *corev1.Pod, owner *appsv1.Deployment, info PodInfo) 
 func (v *podsView) rows() {
 	now := v.env.Now()
 	owner := v.owner()
-	v.byID = make(map[string]*corev1.Pod)
+	// Fast path (a clock tick, or a snapshot where no pod changed): every pod is one the
+	// memo knows, and no row's age text moved.
+	if owner == v.lastOwner && len(v.snap.Pods) == len(v.memo) {
+		same := true
+		for _, p := range v.snap.Pods {
+			if m := v.memo[p]; m == nil || now.Before(m.built) || !now.Before(m.stale) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	v.byID = make(map[string]*corev1.Pod, len(v.snap.Pods))
+	memo := make(map[*corev1.Pod]*podMemo, len(v.snap.Pods))
 	rows := make([]table.Row, 0, len(v.snap.Pods))
 	for _, p := range v.snap.Pods {
-		info := PodStatus(p)
-		if !v.wants(p, owner, info) {
+		m := v.memo[p]
+		if m == nil {
+			m = &podMemo{id: p.Namespace + "/" + p.Name, info: PodStatus(p)}
+		}
+		memo[p] = m
+		if !v.wants(p, owner, m.info) {
 			continue
 		}
-		id := p.Namespace + "/" + p.Name
-		v.byID[id] = p
-		rows = append(rows, podRow(id, p, info, now))
+		v.byID[m.id] = p
+		if m.row.ID == "" || now.Before(m.built) || !now.Before(m.stale) {
+			m.row, m.built = podRow(m.id, p, m.info, now), now
+			m.stale = minTime(ageMoves(m.info.Created, now), ageMoves(m.info.LastRestart, now))
+		}
+		rows = append(rows, m.row)
 	}
+	v.memo, v.lastOwner = memo, owner
 	v.list.SetRows(rows)
+}
+
+// ageMoves is a time before which Age(t, ·) surely shows what it shows at now: kubectl's
+// human durations count seconds under 10 minutes, minutes under 8 hours, hours under 8
+// days, then days (each step here is at most the real one, so an age is never late).
+func ageMoves(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	d := now.Sub(t)
+	step := 24 * time.Hour
+	switch {
+	case d < 10*time.Minute:
+		step = time.Second
+	case d < 8*time.Hour:
+		step = time.Minute
+	case d < 8*24*time.Hour:
+		step = time.Hour
+	}
+	if d < 0 {
+		return now.Add(time.Second)
+	}
+	return t.Add((d/step + 1) * step)
+}
+
+// minTime is the earlier of two times, a zero time counting as never.
+func minTime(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		if b.IsZero() {
+			return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		return b
+	case b.IsZero() || a.Before(b):
+		return a
+	}
+	return b
 }
 
 func podRow(id string, p *corev1.Pod, info PodInfo, now time.Time) table.Row {
