@@ -78,6 +78,7 @@ type Model struct {
 	same    []bool // every row has the same text in the column
 
 	view    []int // indices into rows: filtered then sorted
+	ordered []int // when SetRows kept the rows' IDs and places: the last sorted view, to sort from
 	matches map[int][]int
 
 	sortCol  int
@@ -107,9 +108,24 @@ func New(cols []Column, sortCol int) Model {
 // SetRows replaces the rows, keeping the sort, the filter and the cursor on the same row
 // (by ID) when it is still there; otherwise the cursor keeps its position.
 func (m *Model) SetRows(rows []Row) {
+	m.ordered = m.ordered[:0]
+	if len(rows) == len(m.rows) && len(m.view) == len(rows) && m.filter == "" && m.selector == nil && sameIDs(rows, m.rows) {
+		// The same rows in the same places (a clock tick, a few rows changed): sorting
+		// starts from the last order, which is already (almost) sorted.
+		m.ordered = append(m.ordered, m.view...)
+	}
 	m.rows = rows
 	m.measure()
 	m.refresh()
+}
+
+func sameIDs(a, b []Row) bool {
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *Model) measure() {
@@ -146,6 +162,8 @@ func (m *Model) refresh() {
 			m.view = append(m.view, match.Index)
 			m.matches[match.Index] = match.MatchedIndexes
 		}
+	case len(m.ordered) == len(m.rows):
+		m.view = append(m.view, m.ordered...)
 	default:
 		for i := range m.rows {
 			m.view = append(m.view, i)
@@ -170,6 +188,9 @@ func (s nameSource) Len() int            { return len(s) }
 
 func (m *Model) sort() {
 	col, desc := m.sortCol, m.sortDesc
+	// A stable sort of an already sorted view takes about one comparison per row (10,000
+	// rows: ~12,000 comparisons against ~168,000 from a shuffled one): SetRows starts from
+	// the last order when it can.
 	slices.SortStableFunc(m.view, func(a, b int) int {
 		c := compareCells(cellOf(m.rows[a], col), cellOf(m.rows[b], col))
 		if desc {

@@ -232,3 +232,40 @@ func TestListFilterPromptKeys(t *testing.T) {
 		t.Fatal("ClearFilter with no filter reports nothing done")
 	}
 }
+
+// Replacing the rows with the same rows (same IDs, same places) keeps the order and the
+// cursor, also when a changed cell moves a row.
+func TestSetRowsSameIDsKeepsOrder(t *testing.T) {
+	mk := func(ages ...float64) []Row {
+		var rows []Row
+		for i, a := range ages {
+			id := string(rune('a' + i))
+			rows = append(rows, Row{ID: id, Cells: []Cell{Text(id), Num("", a)}})
+		}
+		return rows
+	}
+	m := New([]Column{{Title: "Name"}, {Title: "Age"}}, 1)
+	m.SetRows(mk(3, 1, 2))
+	order := func() string {
+		var b strings.Builder
+		for i := range m.Len() {
+			b.WriteString(m.VisibleRow(i).ID)
+		}
+		return b.String()
+	}
+	if got := order(); got != "bca" {
+		t.Fatalf("order %s, want bca", got)
+	}
+	m.Move(1) // on c
+	m.SetRows(mk(3, 1, 2))
+	if got := order(); got != "bca" {
+		t.Errorf("same rows: order %s, want bca", got)
+	}
+	m.SetRows(mk(3, 5, 2)) // b got older: it moves last
+	if got := order(); got != "cab" {
+		t.Errorf("after a change: order %s, want cab", got)
+	}
+	if r, _ := m.Selected(); r.ID != "c" {
+		t.Errorf("cursor on %s, want c", r.ID)
+	}
+}
