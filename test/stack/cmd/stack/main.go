@@ -32,6 +32,10 @@ const usage = `usage: stack <command>
   apiserver stop|start
             stop the recorded kube-apiserver (the rest keeps running), or start it again with
             the same binary, arguments, port and log file and wait for /readyz
+  platform restart
+            rebuild vigie from the working tree, rewrite the platform server's configuration
+            and restart vigie serve on its recorded port, store and tokens (after a change
+            to the server or to the generated configuration)
   load --namespace NS --pods N [--timeout 10m]
             create or scale Deployment bench-load in NS (labels app=bench-load and the
             namespace's team; not simulated) and wait until N pods are Running; 0 deletes it
@@ -62,6 +66,12 @@ func main() {
 		err = stack.Status(os.Stdout)
 	case "apiserver":
 		err = apiserver(ctx, os.Args[2:])
+	case "platform":
+		if len(os.Args) != 3 || os.Args[2] != "restart" {
+			err = fmt.Errorf("usage: stack platform restart")
+		} else {
+			err = stack.PlatformRestart(ctx, os.Stdout)
+		}
 	case "load":
 		err = load(ctx, os.Args[2:])
 	case "simulate":
