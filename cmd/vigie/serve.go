@@ -213,6 +213,9 @@ func (a *app) runServe(cmd *cobra.Command, f *serveFlags) error {
 	if err != nil {
 		return err
 	}
+	// Answer the idempotency keys and end the approvals a stopped server left running.
+	stopRecovery := srv.StartRecovery(ctx)
+	defer stopRecovery()
 	l, err := net.Listen("tcp", f.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

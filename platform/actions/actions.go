@@ -91,6 +91,7 @@ type Request struct {
 	DryRun         bool
 	Selector       string // the owning team's label selector; "" = none
 	Silence        Silence
+	Job            *Job // job: what to create (job.go)
 }
 
 // Result is what an action changed (or would change, in a dry run).
@@ -100,6 +101,7 @@ type Result struct {
 	Warnings        []string // what the action does not do (also in Message)
 	ResourceVersion string
 	Silence         *api.Silence // silence, expire-silence
+	Job             *api.JobRun  // job: the run created (in a dry run, what would be)
 }
 
 // Error is an action that did not happen; Code is an api error code (CodeNotFound,
@@ -130,6 +132,9 @@ func (r *Runner) Run(ctx context.Context, req Request) (Result, error) {
 	defer cancel()
 	if api.SilenceKind(req.Kind) {
 		return r.silence(ctx, req)
+	}
+	if req.Kind == api.ActionJob {
+		return r.runJob(ctx, req) // never retried: each create is a new run
 	}
 	sel, err := teamSelector(req.Selector)
 	if err != nil {

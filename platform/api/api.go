@@ -25,6 +25,7 @@ const (
 	CodeNotFound        = "not_found"            // 404: the target does not exist
 	CodeConflict        = "conflict"             // 409: the target changed since the caller saw it
 	CodeIdempotency     = "idempotency_conflict" // 409: key reused for another request, or still running
+	CodeInterrupted     = "interrupted"          // 409: the server stopped while the request with this key ran: its answer was lost
 	CodeActionFailed    = "action_failed"        // 502: the cluster refused or failed the change
 	CodeTimeout         = "timeout"              // 504: the action did not finish before its deadline
 	CodeUnavailable     = "unavailable"          // 503: the store is unreachable

@@ -53,7 +53,7 @@ func TestRollbackWireShapes(t *testing.T) {
 	if string(b) != want {
 		t.Errorf("revisions:\n%s\nwant\n%s", b, want)
 	}
-	if len(ActionKinds()) != 6 || ActionKinds()[3] != "delete-pod" || ActionKinds()[4] != "silence" || ActionKinds()[5] != "expire-silence" {
+	if len(ActionKinds()) != 7 || ActionKinds()[3] != "delete-pod" || ActionKinds()[4] != "silence" || ActionKinds()[5] != "expire-silence" || ActionKinds()[6] != "job" {
 		t.Errorf("kinds %v", ActionKinds())
 	}
 }
@@ -80,5 +80,34 @@ func TestSilenceWireShapes(t *testing.T) {
 	}
 	if !SilenceKind(ActionSilence) || !SilenceKind(ActionExpireSilence) || SilenceKind(ActionScale) {
 		t.Error("SilenceKind")
+	}
+}
+
+// The job request, run and template as openapi.yaml and docs/platform.md show them.
+func TestJobWireShapes(t *testing.T) {
+	in := `{"kind":"job","target":{"namespace":"payments-dev","name":"flush-cache"},"params":{"values":{"batch":"250","ticket":"INC-42"}},"reason":"INC-42: stale reads"}`
+	var req ActionRequest
+	if err := json.Unmarshal([]byte(in), &req); err != nil || req.Kind != ActionJob || req.Params.Values["ticket"] != "INC-42" {
+		t.Fatalf("request: %+v %v", req, err)
+	}
+	if out, _ := json.Marshal(req); string(out) != in {
+		t.Errorf("round trip:\n%s\n%s", out, in)
+	}
+	one := int64(1)
+	b, _ := json.Marshal(Team{Name: "payments", Role: RoleMember, PrometheusMatchers: map[string]string{"cluster": "eu"}, LokiMatchers: map[string]string{"cluster": "eu"},
+		OncallSchedule: "payments-primary", Jobs: []JobTemplate{{Name: "flush-cache", Namespace: "payments-dev", Environment: EnvDev, Image: "i", Command: []string{"/bin/x", "--b={{batch}}"},
+			Params: []JobParam{{Name: "batch", Type: JobParamInt, Min: &one, Default: "100"}}, Timeout: "10m"}}})
+	want := `{"name":"payments","role":"member","namespaces":null,"prometheusMatchers":{"cluster":"eu"},"lokiMatchers":{"cluster":"eu"},` +
+		`"jobs":[{"name":"flush-cache","namespace":"payments-dev","environment":"dev","image":"i","command":["/bin/x","--b={{batch}}"],` +
+		`"params":[{"name":"batch","type":"int","default":"100","min":1}],"timeout":"10m"}],"oncallSchedule":"payments-primary"}`
+	if string(b) != want {
+		t.Errorf("team:\n%s\nwant\n%s", b, want)
+	}
+	var o Outcome
+	if err := json.Unmarshal([]byte(`{"id":"act_1","status":"succeeded","message":"started job payments-dev/flush-cache-x7k2p (template flush-cache)","auditId":"aud_1",
+		"job":{"namespace":"payments-dev","name":"flush-cache-x7k2p","template":"flush-cache","user":"alice","command":["/bin/x"],"status":"running",
+		"created":"2026-03-01T12:00:00Z","started":"2026-03-01T12:00:01Z","pods":["flush-cache-x7k2p-abcde"],"actionId":"act_1"}}`), &o); err != nil ||
+		o.Job == nil || o.Job.Status != JobRunning || o.Job.Started == nil || o.Job.Finished != nil || o.Job.Pods[0] != "flush-cache-x7k2p-abcde" {
+		t.Errorf("outcome %+v %v", o, err)
 	}
 }

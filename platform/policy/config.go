@@ -52,6 +52,13 @@ type Team struct {
 	// Databases are the team's databases (POST /v1/queries), by name: where the server
 	// finds the DSN of a SELECT-only role (databases.go).
 	Databases map[string]*Database
+	// PrometheusMatchers and LokiMatchers are label equalities vigie adds to the team's
+	// PromQL and LogQL selectors; OncallSchedule is its on-call schedule id; Jobs are its
+	// runbook job templates, by name (jobs.go).
+	PrometheusMatchers map[string]string
+	LokiMatchers       map[string]string
+	OncallSchedule     string
+	Jobs               map[string]*JobTemplate
 }
 
 // NamespaceNames returns the team's namespaces, sorted.
@@ -167,7 +174,7 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 		t := &Team{Name: name, Namespaces: map[string]string{}}
 		c.Teams[name] = t
 		listed := 0 // namespaces written, valid or not: an invalid one is reported alone
-		d.object(p.value, tpath, []string{"namespaces", "selector", "services", "alertMatchers", "databases"}, func(key string, _, v *yaml.Node, path string) {
+		d.object(p.value, tpath, []string{"namespaces", "selector", "services", "alertMatchers", "databases", "prometheusMatchers", "lokiMatchers", "oncall", "jobs"}, func(key string, _, v *yaml.Node, path string) {
 			switch key {
 			case "namespaces":
 				for _, np := range d.mapping(v, path) {
@@ -210,11 +217,14 @@ func (c *Config) decodeTeams(d *decoder, n *yaml.Node, path string) {
 				t.AlertMatchers = d.alertMatchers(v, path)
 			case "databases":
 				t.Databases = d.databases(v, path)
+			default:
+				d.teamScope(t, key, v, path) // jobs.go
 			}
 		})
 		if listed == 0 {
 			d.add(p.key, tpath, "the team has no namespaces (namespaces: {NAME: production|staging|dev})")
 		}
+		d.finishJobs(t)
 		c.finishAlertMatchers(d, t, p.key, tpath)
 	}
 }

@@ -120,7 +120,7 @@ limits:
 		`server.yaml:10:24: teams.payments.databases.orders.dsnEnv: expected a string, got a list`,
 		`server.yaml:13:25: policy.production.query-sql.oncall: a query cannot wait for an approval`,
 		`server.yaml:13:41: policy.production.query-sql.lead: unknown effect "maybe"`,
-		`server.yaml:14:5: policy.production.query-all: unknown action "query-all" (valid: [scale restart rollback delete-pod silence expire-silence query-saved query-sql])`,
+		`server.yaml:14:5: policy.production.query-all: unknown action "query-all" (valid: [scale restart rollback delete-pod silence expire-silence job query-saved query-sql])`,
 		`server.yaml:16:17: limits.queryTimeout: 1m1s is out of range [1s, 1m0s]`,
 		`server.yaml:17:14: limits.queryRows: 0 is out of range [1, 10000]`,
 		`server.yaml:18:15: limits.queryBytes: "1GB" is not a size`,

@@ -168,7 +168,7 @@ extra: true
 		t.Fatalf("got %v, want Errors", err)
 	}
 	want := []string{
-		`server.yaml:4:5: teams.payments.namespace: unknown key (valid keys: namespaces, selector, services, alertMatchers, databases)`,
+		`server.yaml:4:5: teams.payments.namespace: unknown key (valid keys: namespaces, selector, services, alertMatchers, databases, prometheusMatchers, lokiMatchers, oncall, jobs)`,
 		`server.yaml:5:15: teams.payments.selector: label selector:`,
 		"server.yaml:6:3: teams.empty: the team has no namespaces",
 		`server.yaml:8:18: teams.search.namespaces.payments: namespace "payments" already belongs to team "payments"`,

@@ -108,6 +108,10 @@ func (s *Server) act(x *exchange) {
 		s.refuse(x, rec, *e)
 		return
 	}
+	if e := s.validateJob(req, d.Team); e != nil { // jobs.go
+		s.refuse(x, rec, *e)
+		return
+	}
 
 	if req.IdempotencyKey != "" && !dryRun {
 		if !s.claimKey(x, rec, p.User, req) {
@@ -156,9 +160,13 @@ func (s *Server) execute(x *exchange, rec api.AuditRecord, req api.ActionRequest
 
 	// The action and its outcome record must complete even if the caller goes away.
 	actx := context.WithoutCancel(ctx)
-	res, actErr := s.actions.Run(actx, actions.Request{Kind: req.Kind, Target: req.Target, Replicas: replicas(req),
-		ToRevision: req.Params.ToRevision, Expect: expectRV(req), ExpectRevision: expectRevision(req), DryRun: dryRun,
-		Selector: s.cfg.Teams[d.Team].Selector, Silence: s.silenceOf(req, d.Team, rec.User)})
+	job, actErr := s.jobOf(req, d.Team, rec) // jobs.go: nil for the other kinds
+	var res actions.Result
+	if actErr == nil {
+		res, actErr = s.actions.Run(actx, actions.Request{Kind: req.Kind, Target: req.Target, Replicas: replicas(req),
+			ToRevision: req.Params.ToRevision, Expect: expectRV(req), ExpectRevision: expectRevision(req), DryRun: dryRun,
+			Selector: s.cfg.Teams[d.Team].Selector, Silence: s.silenceOf(req, d.Team, rec.User), Job: job})
+	}
 
 	out := rec
 	out.Type, out.ID = api.AuditOutcome, ""
@@ -187,7 +195,7 @@ func (s *Server) execute(x *exchange, rec api.AuditRecord, req api.ActionRequest
 	if actErr == nil {
 		status = http.StatusOK
 		answer = api.Outcome{ID: rec.ActionID, Status: api.StatusSucceeded, Message: res.Message, AuditID: auditID,
-			DryRun: dryRun, Changes: res.Changes, Warnings: res.Warnings, ResourceVersion: res.ResourceVersion, Silence: res.Silence}
+			DryRun: dryRun, Changes: res.Changes, Warnings: res.Warnings, ResourceVersion: res.ResourceVersion, Silence: res.Silence, Job: res.Job}
 		if dryRun {
 			metric = "dry_run"
 		}
@@ -207,7 +215,7 @@ func (s *Server) execute(x *exchange, rec api.AuditRecord, req api.ActionRequest
 func (s *Server) describe(rec *api.AuditRecord, req api.ActionRequest) {
 	rec.Kind = api.ActionKind(clip(string(req.Kind), 32))
 	rec.Target = &api.Target{Namespace: clip(req.Target.Namespace, 253), Name: clip(req.Target.Name, 253)}
-	rec.Params = auditParams(req.Params)
+	rec.Params = auditValues(auditParams(req.Params), req.Params)
 	rec.Reason = clip(req.Reason, 1024)
 	if team, _, ok := s.cfg.Owner(req.Target.Namespace); ok {
 		rec.Team = team.Name

@@ -2,15 +2,38 @@
 
 package server
 
+// The authorization matrix: every endpoint × {no token, bad token, expired token, member
+// of the other team, member, oncall, lead, admin, read-only session} → the expected
+// status, against the local platform (the real apiserver, Alertmanager and PostgreSQL),
+// the server acting with its own admin identity. Every refusal leaves the cluster, the
+// Alertmanager and the database as they were. The tables read as one row per endpoint
+// (or action kind), one column per identity, in the order of identities below:
+//
+//	matrix_integration_test.go            the identities, the shared setup, the audit checks
+//	matrix_actions_integration_test.go    POST /v1/actions, every kind (cluster, Alertmanager)
+//	matrix_approvals_integration_test.go  GET /v1/approvals, POST /v1/approvals/{id}
+//	matrix_queries_integration_test.go    POST /v1/queries (saved, SQL, write attempts; PostgreSQL)
+//	matrix_reads_integration_test.go      public endpoints, /v1/me, /v1/teams, /v1/audit, revisions
+//
+// Refusals of the writes (actions, decisions, queries) are audited: each answer names
+// its record (details.auditId), of type denied (invalid for a malformed request) with
+// the user ("" when authentication failed). Reads are not audited, their refusals
+// included (docs/platform.md; rollback_test.go): the read tables check that no record
+// is written.
+
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,21 +44,28 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/vigie-dev/vigie/internal/stackenv"
-	"github.com/vigie-dev/vigie/platform/actions"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/platform/auth"
 	"github.com/vigie-dev/vigie/platform/policy"
 	"github.com/vigie-dev/vigie/platform/store"
 )
 
+// matrixConfig: payments (production) owns the payments namespace and database, search
+// the search ones. The roles differ by kind: a member may do nothing but saved queries
+// (its scale is explicitly denied), an oncall's scale needs an approval and its rollback
+// has no rule, a lead and an admin may do everything.
 const matrixConfig = `
 teams:
   payments:
     namespaces: {payments: production}
     selector: team=payments
+    databases:
+      payments: {dsnEnv: VIGIE_MATRIX_PAYMENTS_DSN}
   search:
     namespaces: {search: production}
     selector: team=search
+    databases:
+      search: {dsnEnv: VIGIE_MATRIX_SEARCH_DSN}
 users:
   alice: {payments: member}
   olivia: {payments: oncall}
@@ -44,10 +74,128 @@ users:
   bob: {search: member}
 policy:
   production:
-    scale:   {oncall: allow, lead: allow, admin: allow}
-    restart: {oncall: allow, lead: allow, admin: allow}
-limits: {maxReplicas: 5}
+    scale:          {member: deny, oncall: approval, lead: allow, admin: allow}
+    restart:        {oncall: allow, lead: allow, admin: allow}
+    rollback:       {lead: allow, admin: allow}
+    delete-pod:     {oncall: allow, lead: allow, admin: allow}
+    silence:        {oncall: allow, lead: allow, admin: allow}
+    expire-silence: {oncall: allow, lead: allow, admin: allow}
+    query-saved:    {member: allow, oncall: allow, lead: allow, admin: allow}
+    query-sql:      {oncall: allow, lead: allow, admin: allow}
+limits: {maxReplicas: 5, maxSilence: 10m, approvalTTL: 15m, queryTimeout: 5s, queryRows: 50}
 `
+
+// identity is one column of the matrix.
+type identity struct {
+	who   string // the token (env.tokens), "" = no Authorization header
+	label string
+	user  string // the user its audit records name ("" when authentication fails)
+}
+
+// identities are the columns of every table, in this order.
+var identities = [9]identity{
+	{"", "no token", ""},
+	{"bad", "bad token", ""},
+	{"expired", "expired token", ""},
+	{"bob", "member of the other team", "bob"},
+	{"alice", "member", "alice"},
+	{"olivia", "oncall", "olivia"},
+	{"lena", "lead", "lena"},
+	{"ada", "admin", "ada"},
+	{"readonly", "read-only session", "ada"},
+}
+
+// statuses is one row of a table: the status each identity gets, in identities' order.
+type statuses [9]int
+
+// matrixWhy is the reason of every request (production needs one); each run's is its own.
+func matrixWhy() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "authorization matrix " + hex.EncodeToString(b) + ": vigie integration test"
+}
+
+// matrixEnv is an in-process server on the local platform's apiserver (with its admin
+// identity), Alertmanager (amURL; "" for none) and PostgreSQL (the teams' SELECT-only
+// roles), with a fresh SQLite store and a token for every identity: an expired one made
+// through the auth API with a clock two hours back, a read-only one of ada (the admin),
+// and a well-formed token that was never issued.
+func matrixEnv(t *testing.T, cs kubernetes.Interface, amURL string) *env {
+	t.Helper()
+	se := stackenv.MustLoad(t)
+	t.Setenv("VIGIE_MATRIX_PAYMENTS_DSN", se.MustGet(t, "VIGIE_STACK_PG_PAYMENTS_RO_DSN"))
+	t.Setenv("VIGIE_MATRIX_SEARCH_DSN", se.MustGet(t, "VIGIE_STACK_PG_SEARCH_RO_DSN"))
+	cfg, err := policy.Parse("matrix.yaml", []byte(matrixConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "platform.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	logs := &syncBuffer{}
+	srv, err := New(Options{Config: cfg, Store: st, Kube: cs, AlertmanagerURL: amURL, Logger: slog.New(slog.NewJSONHandler(logs, nil)),
+		ActionTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	e := &env{t: t, srv: srv, ts: ts, store: st, logs: logs, tokens: map[string]string{}}
+	svc := auth.New(st, nil)
+	for _, u := range []string{"alice", "olivia", "lena", "ada", "bob"} {
+		e.tokens[u] = e.token(svc, auth.CreateOptions{User: u, TTL: time.Hour})
+	}
+	e.tokens["readonly"] = e.token(svc, auth.CreateOptions{User: "ada", ReadOnly: true, TTL: time.Hour})
+	e.tokens["expired"] = e.token(auth.New(st, func() time.Time { return time.Now().Add(-2 * time.Hour) }), auth.CreateOptions{User: "ada", TTL: time.Hour})
+	e.tokens["bad"] = auth.Prefix + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	return e
+}
+
+// refusalType is the audit record type of a refusal with this status.
+func refusalType(status int) string {
+	if status == 400 {
+		return api.AuditInvalid
+	}
+	return api.AuditDenied
+}
+
+// checkRefusal checks a refused write's answer and its audit record: the record the
+// answer names, of the refusal's type, with the identity's user, the kind asked and
+// the code answered.
+func checkRefusal(t *testing.T, e *env, r response, id identity, kind api.ActionKind) api.AuditRecord {
+	t.Helper()
+	eb := r.errorBody(t)
+	if want := map[int]string{401: api.CodeUnauthenticated}[r.status]; want != "" && eb.Code != want {
+		t.Errorf("%s: code %s, want %s", id.label, eb.Code, want)
+	}
+	if r.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+		t.Errorf("%s: 401 without WWW-Authenticate", id.label)
+	}
+	if eb.Details["auditId"] == "" {
+		t.Fatalf("%s: the refusal names no audit record: %s", id.label, r.body)
+	}
+	rec := e.recordByID(eb.Details["auditId"])
+	if rec.Type != refusalType(r.status) || rec.User != id.user || rec.Code != eb.Code || rec.Kind != kind || rec.Message != eb.Message {
+		t.Errorf("%s: audit record %+v, want type %s, user %q, kind %s, code %s", id.label, rec, refusalType(r.status), id.user, kind, eb.Code)
+	}
+	if rec.Status != api.StatusDenied {
+		t.Errorf("%s: audit record status %q, want denied", id.label, rec.Status)
+	}
+	return rec
+}
+
+// checkNotAudited runs a read and checks that it wrote no audit record.
+func checkNotAudited(t *testing.T, e *env, read func() response) response {
+	t.Helper()
+	n := len(e.records())
+	r := read()
+	if got := len(e.records()); got != n {
+		t.Errorf("a read wrote %d audit records", got-n)
+	}
+	return r
+}
 
 // adminClient is the server's identity: the local platform's admin kubeconfig context.
 func adminClient(t *testing.T) kubernetes.Interface {
@@ -135,118 +283,6 @@ func get(t *testing.T, cs kubernetes.Interface, name string) *appsv1.Deployment 
 	return d
 }
 
-// TestAuthorizationMatrix: POST /v1/actions scale and restart (and GET /v1/me, /v1/audit)
-// × {no token, bad, expired, member of the other team, member, oncall, lead, admin,
-// read-only} against the real apiserver, the server acting with the admin kubeconfig.
-// Every refusal leaves the Deployment unchanged (same resourceVersion) and an audit
-// record; every allowed action changes the real Deployment.
-func TestAuthorizationMatrix(t *testing.T) {
-	cs := adminClient(t)
-	name := throwAwayDeployment(t, cs)
-
-	cfg, err := policy.Parse("matrix.yaml", []byte(matrixConfig))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "platform.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	logs := &syncBuffer{}
-	srv, err := New(Options{Config: cfg, Store: st, Kube: cs, Logger: slog.New(slog.NewJSONHandler(logs, nil)), ActionTimeout: 20 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	e := &env{t: t, srv: srv, ts: ts, store: st, logs: logs, tokens: map[string]string{}}
-	svc := auth.New(st, nil)
-	for _, u := range []string{"alice", "olivia", "lena", "ada", "bob"} {
-		e.tokens[u] = e.token(svc, auth.CreateOptions{User: u, TTL: time.Hour})
-	}
-	e.tokens["readonly"] = e.token(svc, auth.CreateOptions{User: "ada", ReadOnly: true, TTL: time.Hour})
-	e.tokens["expired"] = e.token(auth.New(st, func() time.Time { return time.Now().Add(-2 * time.Hour) }), auth.CreateOptions{User: "ada", TTL: time.Hour})
-	e.tokens["bad"] = auth.Prefix + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-
-	identities := []struct {
-		who, label string
-		action     int // status of POST /v1/actions
-		me, audit  int // status of GET /v1/me and GET /v1/audit?team=payments
-	}{
-		{"", "no token", 401, 401, 401},
-		{"bad", "bad token", 401, 401, 401},
-		{"expired", "expired token", 401, 401, 401},
-		{"bob", "member of the other team", 403, 200, 403},
-		{"alice", "member", 403, 200, 200},
-		{"readonly", "read-only token", 403, 200, 200},
-		{"olivia", "oncall", 200, 200, 200},
-		{"lena", "lead", 200, 200, 200},
-		{"ada", "admin", 200, 200, 200},
-	}
-	const why = "authorization matrix: vigie integration test"
-	records := 0
-	replicas := int32(1)
-	for _, id := range identities {
-		for _, kind := range []api.ActionKind{api.ActionScale, api.ActionRestart} {
-			t.Run(id.label+"/"+string(kind), func(t *testing.T) {
-				before := settle(t, cs, name)
-				req := restartReq("payments", name, why)
-				if kind == api.ActionScale {
-					req = scaleReq("payments", name, replicas%5+1, why)
-				} else if id.action == 200 {
-					time.Sleep(1100 * time.Millisecond) // restartedAt has a one-second resolution
-				}
-				r := e.do("POST", "/v1/actions", id.who, req)
-				if r.status != id.action {
-					t.Fatalf("%s %s: %d %s, want %d", id.label, kind, r.status, r.body, id.action)
-				}
-				after := get(t, cs, name)
-				if id.action != 200 {
-					if after.ResourceVersion != before.ResourceVersion {
-						t.Errorf("refused, yet the deployment changed: resourceVersion %s -> %s", before.ResourceVersion, after.ResourceVersion)
-					}
-					rec := e.recordByID(r.errorBody(t).Details["auditId"])
-					if rec.Type != api.AuditDenied || rec.Target.Name != name {
-						t.Errorf("audit record %+v", rec)
-					}
-					records++
-					return
-				}
-				o := r.outcome(t)
-				switch kind {
-				case api.ActionScale:
-					replicas = *req.Params.Replicas
-					if *after.Spec.Replicas != replicas {
-						t.Errorf("replicas %d, want %d", *after.Spec.Replicas, replicas)
-					}
-				case api.ActionRestart:
-					at := after.Spec.Template.Annotations[actions.RestartedAtAnnotation]
-					if at == "" || at != o.Changes[0].To || at == before.Spec.Template.Annotations[actions.RestartedAtAnnotation] {
-						t.Errorf("restartedAt %q, outcome %+v", at, o)
-					}
-				}
-				if rec := e.recordByID(o.AuditID); rec.Type != api.AuditOutcome || rec.Status != api.StatusSucceeded || rec.ActionID != o.ID {
-					t.Errorf("outcome record %+v", rec)
-				}
-				records += 2
-			})
-		}
-		t.Run(id.label+"/reads", func(t *testing.T) {
-			if r := e.do("GET", "/v1/me", id.who, nil); r.status != id.me {
-				t.Errorf("GET /v1/me: %d, want %d", r.status, id.me)
-			}
-			if r := e.do("GET", "/v1/audit?team=payments", id.who, nil); r.status != id.audit {
-				t.Errorf("GET /v1/audit: %d, want %d", r.status, id.audit)
-			}
-		})
-	}
-	if got := len(e.records()); got != records {
-		t.Errorf("%d audit records, want %d (one per refusal, two per action)", got, records)
-	}
-	e.verify()
-}
-
 // The precondition and the dry run on the real apiserver.
 func TestPreconditionAndDryRunOnTheCluster(t *testing.T) {
 	cs := adminClient(t)
@@ -296,4 +332,39 @@ func TestPreconditionAndDryRunOnTheCluster(t *testing.T) {
 		t.Errorf("missing deployment: %d %s", r.status, r.body)
 	}
 	e.verify()
+}
+
+// noDSNs fails when a database DSN of the local platform, or its password, shows in an
+// answer, a log line or an audit record of e.
+func noDSNs(t *testing.T, e *env, answers ...response) {
+	t.Helper()
+	var secrets []string
+	for _, v := range []string{"VIGIE_MATRIX_PAYMENTS_DSN", "VIGIE_MATRIX_SEARCH_DSN"} {
+		u, err := url.Parse(os.Getenv(v))
+		if err != nil || u.User == nil {
+			t.Fatalf("%s is not a DSN with a user", v)
+		}
+		secrets = append(secrets, u.String())
+		if pw, ok := u.User.Password(); ok && pw != "" {
+			secrets = append(secrets, pw)
+		}
+	}
+	texts := []string{e.logs.String()}
+	for _, r := range answers {
+		texts = append(texts, string(r.body))
+	}
+	for _, rec := range e.records() {
+		b, _ := json.Marshal(rec)
+		texts = append(texts, string(b))
+	}
+	for _, txt := range texts {
+		for _, s := range secrets {
+			if strings.Contains(txt, s) {
+				t.Errorf("a DSN or its password shows in %.200s", txt)
+			}
+		}
+		if strings.Contains(strings.ToLower(txt), "postgres://") {
+			t.Errorf("a DSN shows in %.200s", txt)
+		}
+	}
 }

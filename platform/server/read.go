@@ -86,7 +86,8 @@ func (s *Server) teams(x *exchange) {
 	for _, m := range s.cfg.Memberships(p.User) {
 		t := s.cfg.Teams[m.Team]
 		team := api.Team{Name: t.Name, Role: m.Role, Selector: t.Selector, Services: t.Services, AlertMatchers: t.AlertMatchers,
-			Databases: t.DatabaseNames()}
+			Databases: t.DatabaseNames(), PrometheusMatchers: t.PrometheusMatchers, LokiMatchers: t.LokiMatchers,
+			Jobs: t.JobTemplates(), OncallSchedule: t.OncallSchedule}
 		for _, ns := range t.NamespaceNames() {
 			team.Namespaces = append(team.Namespaces, api.Namespace{Name: ns, Environment: t.Namespaces[ns]})
 		}

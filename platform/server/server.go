@@ -139,6 +139,8 @@ func (s *Server) routes() []route {
 		{"GET", "/v1/approvals", s.approvalsList},
 		{"POST", "/v1/approvals/{id}", s.decide},
 		{"POST", "/v1/queries", s.query},
+		{"GET", "/v1/jobs", s.jobsList},
+		{"GET", "/v1/jobs/{namespace}/{name}", s.jobGet},
 	}
 }
 

@@ -31,8 +31,11 @@ func validate(req api.ActionRequest) *api.ErrorBody {
 		return fail("target.namespace", "%q is not a namespace name: %s", clip(req.Target.Namespace, 64), errs[0])
 	}
 	object := "Deployment"
-	if req.Kind == api.ActionDeletePod {
+	switch req.Kind {
+	case api.ActionDeletePod:
 		object = "pod"
+	case api.ActionJob:
+		object = "job template"
 	}
 	if api.SilenceKind(req.Kind) {
 		if e := validateSilence(req); e != nil {
@@ -103,7 +106,7 @@ func (s *Server) claimKey(x *exchange, rec api.AuditRecord, user string, req api
 	h := requestHash(req)
 	deadline := time.Now().Add(s.o.IdempotencyWait)
 	for {
-		idem, claimed, err := s.store.ClaimIdempotency(ctx, store.Idem{User: user, Key: req.IdempotencyKey, RequestHash: h, CreatedAt: s.o.Now()})
+		idem, claimed, err := s.store.ClaimIdempotency(ctx, store.Idem{User: user, Key: req.IdempotencyKey, RequestHash: h, CreatedAt: s.o.Now(), ActionID: rec.ActionID})
 		switch {
 		case err != nil:
 			s.log.Error("idempotency claim", "request_id", x.id, "err", err)

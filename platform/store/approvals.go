@@ -56,13 +56,14 @@ type Approval struct {
 }
 
 // ApprovalFilter selects approvals: those of one of Teams or requested by User (both
-// empty: every approval), in one of States (empty: any), newest first, at most Limit
-// (0: 100).
+// empty: every approval), in one of States (empty: any), decided before DecidedBefore
+// (zero: decided or not), newest first, at most Limit (0: 100).
 type ApprovalFilter struct {
-	Teams  []string
-	User   string
-	States []string
-	Limit  int
+	Teams         []string
+	User          string
+	States        []string
+	DecidedBefore time.Time
+	Limit         int
 }
 
 // ApprovalDecision is an approval's decision.
@@ -154,6 +155,9 @@ func (s *sqlStore) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Appro
 		for _, st := range f.States {
 			args = append(args, st)
 		}
+	}
+	if !f.DecidedBefore.IsZero() {
+		where, args = append(where, "decided_at > 0 AND decided_at < ?"), append(args, micros(f.DecidedBefore))
 	}
 	q := "SELECT " + approvalCols + " FROM approvals"
 	if len(where) > 0 {

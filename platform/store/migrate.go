@@ -86,6 +86,11 @@ ALTER TABLE approvals ADD COLUMN outcome TEXT NOT NULL DEFAULT '';
 CREATE INDEX approvals_user_state ON approvals (user_name, state);
 CREATE INDEX approvals_state_expires ON approvals (state, expires_at);
 `},
+	{3, "idempotency: the action id of the key; indexes for the recovery of interrupted actions", `
+ALTER TABLE idempotency ADD COLUMN action_id TEXT NOT NULL DEFAULT '';
+CREATE INDEX idempotency_state_created ON idempotency (state, created_at);
+CREATE INDEX audit_records_action ON audit_records (action_id, seq);
+`},
 }
 
 // SchemaVersion is the schema version this build migrates to.

@@ -152,6 +152,9 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 			args = append(args, t)
 		}
 	}
+	if f.ActionID != "" {
+		where, args = append(where, "action_id = ?"), append(args, f.ActionID)
+	}
 	if f.After > 0 {
 		where, args = append(where, "seq > ?"), append(args, f.After)
 	}
@@ -211,13 +214,13 @@ func (s *sqlStore) AuditHead(ctx context.Context) (AuditHead, error) {
 
 // --- idempotency ---
 
-const idemCols = "user_name, idem_key, request_hash, state, status_code, response, created_at, updated_at"
+const idemCols = "user_name, idem_key, request_hash, state, status_code, response, created_at, updated_at, action_id"
 
 func scanIdem(r row) (Idem, error) {
 	var i Idem
 	var resp string
 	var created, updated int64
-	if err := r.Scan(&i.User, &i.Key, &i.RequestHash, &i.State, &i.StatusCode, &resp, &created, &updated); err != nil {
+	if err := r.Scan(&i.User, &i.Key, &i.RequestHash, &i.State, &i.StatusCode, &resp, &created, &updated, &i.ActionID); err != nil {
 		return Idem{}, err
 	}
 	i.Response, i.CreatedAt, i.UpdatedAt = []byte(resp), fromMicros(created), fromMicros(updated)
@@ -228,9 +231,9 @@ func (s *sqlStore) ClaimIdempotency(ctx context.Context, in Idem) (Idem, bool, e
 	var out Idem
 	var claimed bool
 	err := s.b.run(ctx, func(q querier) error {
-		n, err := q.exec(ctx, `INSERT INTO idempotency (user_name, idem_key, request_hash, state, created_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_name, idem_key) DO NOTHING`,
-			in.User, in.Key, in.RequestHash, IdemPending, micros(in.CreatedAt), micros(in.CreatedAt))
+		n, err := q.exec(ctx, `INSERT INTO idempotency (user_name, idem_key, request_hash, state, created_at, updated_at, action_id)
+VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_name, idem_key) DO NOTHING`,
+			in.User, in.Key, in.RequestHash, IdemPending, micros(in.CreatedAt), micros(in.CreatedAt), in.ActionID)
 		if err != nil {
 			return err
 		}
@@ -266,4 +269,31 @@ func (s *sqlStore) ReleaseIdempotency(ctx context.Context, user, key string) err
 		}
 		return nil
 	})
+}
+
+func (s *sqlStore) PendingIdempotency(ctx context.Context, claimedBefore time.Time, limit int) ([]Idem, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []Idem
+	err := s.b.run(ctx, func(q querier) error {
+		rs, err := q.query(ctx, "SELECT "+idemCols+` FROM idempotency WHERE state = ? AND created_at < ?
+ORDER BY created_at, user_name, idem_key LIMIT ?`, IdemPending, micros(claimedBefore), limit)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			i, err := scanIdem(rs)
+			if err != nil {
+				return err
+			}
+			out = append(out, i)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending idempotency keys: %w", err)
+	}
+	return out, nil
 }

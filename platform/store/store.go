@@ -48,10 +48,11 @@ type AuditEntry struct {
 }
 
 // AuditFilter selects audit entries. Teams nil means every team; an empty non-nil
-// slice selects nothing. Descending lists newest first, from Before (exclusive; 0: the
-// end); ascending lists from After (exclusive).
+// slice selects nothing. ActionID "" means every action. Descending lists newest first,
+// from Before (exclusive; 0: the end); ascending lists from After (exclusive).
 type AuditFilter struct {
 	Teams      []string
+	ActionID   string
 	After      int64
 	Before     int64
 	Descending bool
@@ -70,6 +71,7 @@ type Idem struct {
 	Key         string
 	RequestHash string // hash of the request body the key was first used with
 	State       string // IdemPending while the first request runs
+	ActionID    string // the action (or approval request) the first request started; "" for keys claimed before schema 3
 	StatusCode  int    // HTTP status of the first answer, when done
 	Response    []byte // body of the first answer, when done
 	CreatedAt   time.Time
@@ -104,6 +106,10 @@ type Store interface {
 	FinishIdempotency(ctx context.Context, user, key string, status int, response []byte, at time.Time) error
 	// ReleaseIdempotency forgets a pending key whose request stopped before acting.
 	ReleaseIdempotency(ctx context.Context, user, key string) error
+	// PendingIdempotency lists the keys still pending that were claimed before
+	// claimedBefore, oldest first, at most limit (0: 100): after a restart, the keys of
+	// requests that a stopped server left running.
+	PendingIdempotency(ctx context.Context, claimedBefore time.Time, limit int) ([]Idem, error)
 
 	// CreateApproval stores a new approval request (State ApprovalPending).
 	CreateApproval(ctx context.Context, a Approval) error

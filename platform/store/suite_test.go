@@ -29,6 +29,10 @@ func runSuite(t *testing.T, fresh freshDB) {
 		{"approvals concurrent decisions", testApprovalsConcurrent},
 		{"approvals expire", testApprovalsExpire},
 		{"approvals survive the upgrade from schema 1", testApprovalsUpgrade},
+		{"pending idempotency keys, oldest first", testIdemPending},
+		{"idempotency keys survive the upgrade from schema 2", testIdemUpgrade},
+		{"audit records of one action", testAuditByAction},
+		{"approvals decided before a time", testApprovalsDecidedBefore},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -70,6 +70,33 @@ func TeamServices(team string) []string {
 	return out
 }
 
+// PlatformJobTemplate is the runbook job template of team payments in the server
+// configuration: it runs in the payments namespace (class dev), where kube-controller-manager's
+// Job controller and kwok's stock pod-complete stage take its Job to Complete.
+const PlatformJobTemplate = "flush-cache"
+
+// PlatformOncallSchedule is the on-call schedule id of team payments.
+const PlatformOncallSchedule = "payments-primary"
+
+// platformPaymentsScope is the rest of team payments' scope: its Prometheus and Loki label
+// equalities (team=payments: every series of the simulator and every stream of lokifake
+// carries team, so the matcher hides nothing), its on-call schedule and its job template.
+const platformPaymentsScope = `    prometheusMatchers: {team: payments}
+    lokiMatchers: {team: payments}
+    oncall: {schedule: ` + PlatformOncallSchedule + `}
+    jobs:
+      ` + PlatformJobTemplate + `:
+        description: Flush a service's read cache (a runbook job of the local platform)
+        namespace: payments
+        image: registry.local/tools:1.4
+        command: ["/bin/flush-cache", "--service={{service}}", "--batch={{batch}}", "--ticket={{ticket}}"]
+        timeout: 10m
+        params:
+          service: {type: enum, values: [ledger, checkout], default: ledger, description: The service whose cache is flushed}
+          batch:   {type: int, min: 1, max: 1000, default: 100, description: Keys flushed per batch}
+          ticket:  {type: string, pattern: '[A-Z]+-[0-9]+', required: true, description: The incident or change ticket}
+`
+
 // PlatformServerConfig renders the platform API's configuration file (platform/policy's
 // strict format: an unknown key is an error). Every namespace of the stack is of class dev,
 // where scale and restart are allowed to every role; the production policy has no namespace
@@ -82,6 +109,9 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
 		fmt.Fprintf(&b, "  %s:\n    namespaces: {%s: %s}\n    selector: team=%s\n    services: [%s]\n",
 			t.Name, t.Name, PlatformEnvClass, t.Name, strings.Join(TeamServices(t.Name), ", "))
 		fmt.Fprintf(&b, "    databases:\n      %s: {dsnEnv: %s}\n", t.Name, PlatformDSNEnv(t.Name))
+		if t.Name == "payments" {
+			b.WriteString(platformPaymentsScope)
+		}
 	}
 	b.WriteString("users:\n")
 	for _, u := range users {
@@ -97,6 +127,7 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
     expire-silence: {oncall: allow, lead: allow, admin: allow}
     query-saved: {member: allow, oncall: allow, lead: allow, admin: allow}
     query-sql:   {oncall: allow, lead: allow, admin: allow}
+    job:         {member: allow, oncall: allow, lead: allow, admin: allow}
   production:  # no namespace of the stack is production: the example of approvals
     scale:   {oncall: approval, lead: allow, admin: allow}
     restart: {oncall: approval, lead: allow, admin: allow}
@@ -106,6 +137,7 @@ func PlatformServerConfig(users []PlatformUser, maxReplicas int) string {
     expire-silence: {oncall: allow, lead: allow, admin: allow}
     query-saved: {member: allow, oncall: allow, lead: allow, admin: allow}
     query-sql:   {lead: allow, admin: allow}
+    job:         {oncall: approval, lead: allow, admin: allow}
 limits:
   maxReplicas: %d
 `, maxReplicas)

@@ -37,7 +37,11 @@ func TestPlatformServerConfig(t *testing.T) {
 	teams := cfg["teams"].(map[string]any)
 	for team, services := range map[string]string{"payments": "checkout,ledger,fraud-worker", "search": "search-api,indexer"} {
 		tm := teams[team]
-		if got := strings.Join(keysOf(t, tm), ","); got != "databases,namespaces,selector,services" {
+		keys := "databases,namespaces,selector,services"
+		if team == "payments" {
+			keys = "databases,jobs,lokiMatchers,namespaces,oncall,prometheusMatchers,selector,services"
+		}
+		if got := strings.Join(keysOf(t, tm), ","); got != keys {
 			t.Fatalf("team %s keys %s", team, got)
 		}
 		m := tm.(map[string]any)
@@ -76,7 +80,7 @@ func TestPlatformServerConfig(t *testing.T) {
 	if got := strings.Join(keysOf(t, policy), ","); got != "dev,production" {
 		t.Fatalf("policy classes %s", got)
 	}
-	for _, action := range []string{"scale", "restart", "rollback", "delete-pod"} {
+	for _, action := range []string{"scale", "restart", "rollback", "delete-pod", "job"} {
 		dev := policy["dev"].(map[string]any)[action].(map[string]any)
 		for _, role := range []string{"member", "oncall", "lead", "admin"} {
 			if dev[role] != "allow" {
@@ -91,6 +95,55 @@ func TestPlatformServerConfig(t *testing.T) {
 	limits := cfg["limits"].(map[string]any)
 	if len(limits) != 1 || limits["maxReplicas"] != float64(10) {
 		t.Errorf("limits %v", limits)
+	}
+}
+
+// Team payments has a runbook job template in its namespace (class dev, where every role may
+// run it), typed parameters, label equalities that every series and stream of the stack
+// carries, and an on-call schedule.
+func TestPlatformPaymentsScope(t *testing.T) {
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(PlatformServerConfig(PlatformUsers, 10)), &cfg); err != nil {
+		t.Fatal(err)
+	}
+	p := cfg["teams"].(map[string]any)["payments"].(map[string]any)
+	if pm, lm := p["prometheusMatchers"].(map[string]any), p["lokiMatchers"].(map[string]any); len(pm) != 1 || pm["team"] != "payments" || len(lm) != 1 || lm["team"] != "payments" {
+		t.Errorf("matchers %v %v", pm, lm)
+	}
+	if oc := p["oncall"].(map[string]any); oc["schedule"] != PlatformOncallSchedule {
+		t.Errorf("oncall %v", oc)
+	}
+	jobs := p["jobs"].(map[string]any)
+	j, ok := jobs[PlatformJobTemplate].(map[string]any)
+	if len(jobs) != 1 || !ok {
+		t.Fatalf("jobs %v", jobs)
+	}
+	if j["namespace"] != "payments" || j["image"] == "" || len(j["command"].([]any)) != 4 {
+		t.Errorf("template %v", j)
+	}
+	params := j["params"].(map[string]any)
+	types := map[string]string{}
+	for name, prm := range params {
+		types[name] = prm.(map[string]any)["type"].(string)
+	}
+	if types["service"] != "enum" || types["batch"] != "int" || types["ticket"] != "string" || len(types) != 3 {
+		t.Errorf("params %v: want an enum, an int and a string", types)
+	}
+	for _, arg := range j["command"].([]any)[1:] {
+		found := false
+		for name := range params {
+			found = found || strings.Contains(arg.(string), "{{"+name+"}}")
+		}
+		if !found {
+			t.Errorf("argv element %q uses no parameter", arg)
+		}
+	}
+	prod := cfg["policy"].(map[string]any)["production"].(map[string]any)["job"].(map[string]any)
+	if prod["oncall"] != "approval" || prod["lead"] != "allow" || prod["member"] != nil {
+		t.Errorf("production job policy %v", prod)
+	}
+	if s := cfg["teams"].(map[string]any)["search"].(map[string]any); s["jobs"] != nil || s["prometheusMatchers"] != nil {
+		t.Errorf("search %v", s)
 	}
 }
 
