@@ -294,33 +294,67 @@ func (f *follower) stream(ctx context.Context, pod, container, key string) {
 	f.read(rc, pod, container, key, after)
 }
 
+// read copies a stream's lines into the pending batch. Lines are handed on in groups
+// while more are already buffered (a chatty pod), and at once when the stream has nothing
+// more for now: a pod that logs one line and goes quiet shows it.
 func (f *follower) read(r io.Reader, pod, container, key string, after time.Time) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	br := bufio.NewReaderSize(r, 64*1024)
 	lbl := map[string]string{"namespace": f.req.Namespace, "pod": pod, "container": container}
 	var batch []sources.LogRecord
-	last := time.Now()
 	push := func() {
+		if len(batch) == 0 {
+			return
+		}
 		f.mu.Lock()
 		f.pending = append(f.pending, batch...)
-		if n := len(batch); n > 0 && batch[n-1].At.After(f.seen[key]) {
+		if n := len(batch); batch[n-1].At.After(f.seen[key]) {
 			f.seen[key] = batch[n-1].At
 		}
 		f.mu.Unlock()
 		batch = nil
-		last = time.Now()
 	}
-	for sc.Scan() {
-		at, line := SplitTimestamp(sc.Text())
-		if !after.IsZero() && !at.After(after) {
-			continue // already delivered before the stream restarted
+	for {
+		raw, err := readLine(br, maxLogLine)
+		if len(raw) > 0 || err == nil {
+			at, line := SplitTimestamp(raw)
+			if after.IsZero() || at.After(after) { // else delivered before the stream restarted
+				batch = append(batch, sources.LogRecord{At: at, Line: line, Labels: lbl, Pod: pod, Container: container})
+			}
 		}
-		batch = append(batch, sources.LogRecord{At: at, Line: line, Labels: lbl, Pod: pod, Container: container})
-		if len(batch) >= 256 || time.Since(last) > f.req.FlushEvery/2 {
+		if err != nil {
+			break
+		}
+		if len(batch) >= 256 || br.Buffered() == 0 {
 			push()
 		}
 	}
 	push()
+}
+
+// maxLogLine is the longest line kept; the rest of a longer line is dropped.
+const maxLogLine = 1 << 20
+
+// readLine reads one line without its end of line, at most max bytes of it. The error
+// is the reader's (io.EOF at the end), with the last, unterminated line.
+func readLine(br *bufio.Reader, max int) (string, error) {
+	var long []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			if room := max - len(long); room > 0 {
+				long = append(long, chunk[:min(len(chunk), room)]...)
+			}
+			continue
+		}
+		if long != nil {
+			if room := max - len(long); room > 0 {
+				long = append(long, chunk[:min(len(chunk), room)]...)
+			}
+			chunk = long
+		}
+		line := strings.TrimRight(string(chunk), "\r\n")
+		return line, err
+	}
 }
 
 // SplitTimestamp splits a line of `kubectl logs --timestamps` into its RFC3339Nano time
