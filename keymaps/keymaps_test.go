@@ -74,6 +74,8 @@ func TestEveryBindingIsNamed(t *testing.T) {
 		{"alerts.", reflect.ValueOf(&s.Alerts).Elem()},
 		{"home.", reflect.ValueOf(&s.Home).Elem()},
 		{"metrics.", reflect.ValueOf(&s.Metrics).Elem()},
+		{"query.", reflect.ValueOf(&s.Query).Elem()},
+		{"jobs.", reflect.ValueOf(&s.Jobs).Elem()},
 	}
 	total := 0
 	for _, m := range maps {

@@ -21,6 +21,8 @@ type Set struct {
 	Alerts    AlertsKeyMap
 	Home      HomeKeyMap
 	Metrics   MetricsKeyMap
+	Query     QueryKeyMap
+	Jobs      JobsKeyMap
 }
 
 // Default returns the default keys of every screen.
@@ -33,6 +35,8 @@ func Default() Set {
 		Alerts:    DefaultAlertsKeyMap(),
 		Home:      DefaultHomeKeyMap(),
 		Metrics:   DefaultMetricsKeyMap(),
+		Query:     DefaultQueryKeyMap(),
+		Jobs:      DefaultJobsKeyMap(),
 	}
 }
 
@@ -47,6 +51,8 @@ func (s *Set) Actions() []Action {
 	all = append(all, s.Alerts.Actions()...)
 	all = append(all, s.Home.Actions()...)
 	all = append(all, s.Metrics.Actions()...)
+	all = append(all, s.Query.Actions()...)
+	all = append(all, s.Jobs.Actions()...)
 	return all
 }
 
@@ -80,6 +86,7 @@ func Dangerous() []string {
 		"workloads.rollback",
 		"workloads.delete-pod",
 		"alerts.silence",
+		"jobs.run",
 	}
 }
 
@@ -190,7 +197,7 @@ type screen struct {
 func (s *Set) screens() []screen {
 	g, t := s.Global.Actions(), s.Table.Actions()
 	cat := func(parts ...[]Action) []Action { return slices.Concat(parts...) }
-	return []screen{
+	return append([]screen{
 		{"every", g},
 		{"list", cat(g, t)},
 		{"workloads", cat(g, t, s.Workloads.Actions())},
@@ -198,7 +205,7 @@ func (s *Set) screens() []screen {
 		{"logs", cat(g, s.Table.navigationActions(), s.Logs.Actions())},
 		{"home", cat(g, t, s.Home.Actions())},
 		{"metrics", cat(g, s.Metrics.Actions())},
-	}
+	}, slices.Concat(s.queryScreens(), s.jobsScreens())...)
 }
 
 // Conflicts returns every key bound to two actions live on the same screen, each pair

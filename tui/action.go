@@ -53,11 +53,14 @@ type actionDialog struct {
 
 	revisions *api.RevisionsResponse // rollback: the Deployment's revisions, from the server
 	revErr    string
+
+	job *jobForm // job: the template's parameters (the first fields)
 }
 
 type (
 	dryRunMsg struct {
 		gen uint64
+		key string // job: the values asked about
 		out api.Outcome
 		err error
 	}
@@ -102,7 +105,10 @@ func newActionDialog(req views.ActionRequested, prod bool, gen uint64) *actionDi
 		if req.Kind == "delete-pod" {
 			what = "pod"
 		}
-		confirm = fmt.Sprintf("type the %s's name (%s) to confirm", what, req.Name)
+		if req.Kind == string(api.ActionJob) {
+			what = "job"
+		}
+		confirm = fmt.Sprintf("type the %s's name (%s) to confirm", what, termtext.Line(req.Name))
 	}
 	d.fields = append(d.fields, mk("confirm:  ", confirm, ""))
 	d.fields[0].Focus()
@@ -116,6 +122,9 @@ func (d *actionDialog) title() string {
 	if d.req.Kind == "delete-pod" {
 		return fmt.Sprintf("Delete pod %s/%s", d.req.Namespace, d.req.Name)
 	}
+	if d.job != nil {
+		return fmt.Sprintf("Run job %s/%s", d.req.Namespace, d.req.Name)
+	}
 	return fmt.Sprintf("%s deployment %s/%s", strings.ToUpper(d.req.Kind[:1])+d.req.Kind[1:], d.req.Namespace, d.req.Name)
 }
 
@@ -124,6 +133,15 @@ func (d *actionDialog) request() (api.ActionRequest, error) {
 	r := api.ActionRequest{Kind: api.ActionKind(d.req.Kind), Target: api.Target{Namespace: d.req.Namespace, Name: d.req.Name},
 		Expect: &api.Expect{ResourceVersion: d.req.ResourceVersion}}
 	i := 0
+	if d.job != nil {
+		vals, err := d.job.values(d.fields)
+		r.Expect = nil
+		if err != nil {
+			return r, err
+		}
+		r.Params.Values = vals
+		i = d.job.n()
+	}
 	switch d.req.Kind {
 	case "scale":
 		n, err := strconv.Atoi(strings.TrimSpace(d.fields[0].Value()))
@@ -242,6 +260,9 @@ func (m *Model) openAction(req views.ActionRequested) tea.Cmd {
 	case m.session.Platform == nil:
 		return m.setFlash(views.Flash{Level: views.FlashWarning, Text: "actions go through the platform API: none is configured for this context (platform: in the config)"})
 	}
+	if req.Kind == string(api.ActionJob) {
+		return m.openJob(req)
+	}
 	m.actionGen++
 	m.action = newActionDialog(req, strings.EqualFold(m.session.Environment, "production"), m.actionGen)
 	if req.Kind == "rollback" {
@@ -259,13 +280,39 @@ func (m *Model) dryRun() tea.Cmd {
 		return nil
 	}
 	req.Reason = "dry run: " + req.Reason
+	var key string
+	if d.job != nil { // one dry run per set of values
+		if key = valuesKey(req.Params.Values); key == d.job.asked {
+			return nil
+		}
+		d.job.asked = key
+	}
 	actor, gen := m.session.Platform, d.gen
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		out, err := actor.DryRun(ctx, req)
-		return dryRunMsg{gen: gen, out: out, err: err}
+		return dryRunMsg{gen: gen, key: key, out: out, err: err}
 	}
+}
+
+// gotDryRun shows a dry run's answer in the dialog that asked for it (for a job: the
+// answer about the values asked last).
+func (m *Model) gotDryRun(msg dryRunMsg) tea.Cmd {
+	d := m.action
+	if d == nil || msg.gen != d.gen || (d.job != nil && msg.key != d.job.asked) {
+		return nil
+	}
+	if d.job != nil {
+		d.job.shown = msg.key
+	}
+	if msg.err != nil {
+		d.preview, d.previewE = nil, msg.err.Error()
+	} else {
+		out := msg.out
+		d.preview, d.previewE = &out, ""
+	}
+	return nil
 }
 
 func newKey() string {
@@ -277,26 +324,44 @@ func newKey() string {
 // actionKey handles a key in the dialog.
 func (m *Model) actionKey(msg tea.KeyPressMsg) tea.Cmd {
 	d := m.action
+	if d.paramKey(msg) {
+		return nil
+	}
+	var dry tea.Cmd // a job asks the server again when the focus moves
 	switch msg.String() {
 	case "esc", "ctrl+c":
 		m.action = nil
 		return m.setFlash(views.Flash{Text: "cancelled: nothing was done"})
 	case "tab", "down":
+		d.leaveParam()
 		d.fields[d.focus].Blur()
 		d.focus = (d.focus + 1) % len(d.fields)
-		return d.fields[d.focus].Focus()
+		if d.job != nil {
+			dry = m.dryRun()
+		}
+		return tea.Batch(d.fields[d.focus].Focus(), dry)
 	case "shift+tab", "up":
+		d.leaveParam()
 		d.fields[d.focus].Blur()
 		d.focus = (d.focus + len(d.fields) - 1) % len(d.fields)
-		return d.fields[d.focus].Focus()
+		if d.job != nil {
+			dry = m.dryRun()
+		}
+		return tea.Batch(d.fields[d.focus].Focus(), dry)
 	case "enter":
 		if d.focus < len(d.fields)-1 { // enter moves on; only the confirmation field submits
+			d.leaveParam()
 			d.fields[d.focus].Blur()
 			d.focus++
 			return tea.Batch(d.fields[d.focus].Focus(), m.dryRun())
 		}
 		req, err := d.request()
 		if err != nil {
+			if d.job != nil {
+				for i := range d.job.touched {
+					d.job.touched[i] = true
+				}
+			}
 			d.err = err.Error()
 			return nil
 		}
@@ -354,6 +419,9 @@ func (m *Model) acted(msg actedMsg) tea.Cmd {
 	if msg.out.Status == "pending_approval" {
 		text += " (someone with the right role must approve it)"
 	}
+	if started, ok := jobOutcome(msg.out); ok {
+		text = started
+	}
 	cmd := m.setFlash(views.Flash{Text: termtext.Line(text)})
 	if m.quitting && len(m.tasks) == 0 {
 		return tea.Quit
@@ -377,7 +445,11 @@ func (m *Model) tasksLine() string {
 func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
 	box := s.DialogDanger
 	inner := max(10, min(w-box.GetHorizontalFrameSize(), 110))
-	where := fmt.Sprintf("context %s · namespace %s · %s", termtext.Line(sess.Context), termtext.Line(d.req.Namespace), strings.ToUpper(sess.Environment))
+	env := sess.Environment
+	if d.job != nil && d.job.tpl.Environment != "" {
+		env = d.job.tpl.Environment // the template's namespace's class
+	}
+	where := fmt.Sprintf("context %s · namespace %s · %s", termtext.Line(sess.Context), termtext.Line(d.req.Namespace), termtext.Line(strings.ToUpper(env)))
 	lines := []string{s.DialogTitle.Render(termtext.Line(d.title())), s.Muted.Render(where)}
 	if d.prod {
 		lines = append(lines, s.Production.Render("▲ PRODUCTION"))
@@ -388,6 +460,8 @@ func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
 		lines = append(lines, "")
 	}
 	switch {
+	case d.job != nil:
+		lines = append(lines, d.jobPreview(s, inner)...)
 	case d.previewE != "":
 		lines = append(lines, s.Danger.Render("dry run refused: "+termtext.Line(d.previewE)))
 	case d.preview != nil && len(d.preview.Changes) > 0:
@@ -401,14 +475,32 @@ func (d *actionDialog) render(s *themes.Styles, sess Session, w, h int) string {
 		lines = append(lines, s.Muted.Render("asking the server what will change…"))
 	}
 	lines = append(lines, "")
-	for i := range d.fields {
+	first, keys := 0, "tab next field · enter on confirm runs it · esc cancels (nothing is done)"
+	if d.job != nil {
+		first, keys = d.job.n(), "tab next field · ←/→ choose · space toggles · enter on confirm runs · esc cancels"
+		// What is left for the parameters once the rest of the dialog is drawn.
+		room := h - box.GetVerticalFrameSize() - len(lines) - (len(d.fields) - first) - 2
+		if d.err != "" {
+			room--
+		}
+		lines = append(lines, d.paramLines(s, inner, room)...)
+	}
+	for i := first; i < len(d.fields); i++ {
 		d.fields[i].SetWidth(max(10, inner-12))
-		lines = append(lines, d.fields[i].View())
+		mark := ""
+		if d.job != nil { // aligned with the parameters, the focused one marked
+			d.fields[i].SetWidth(max(10, inner-14))
+			mark = "  "
+			if d.focus == i {
+				mark = s.Primary.Render("▸ ")
+			}
+		}
+		lines = append(lines, mark+d.fields[i].View())
 	}
 	if d.err != "" {
 		lines = append(lines, s.FlashError.Render(termtext.Line(d.err)))
 	}
-	lines = append(lines, "", s.Muted.Render("tab next field · enter on confirm runs it · esc cancels (nothing is done)"))
+	lines = append(lines, "", s.Muted.Render(keys))
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, inner, "…")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -112,9 +113,12 @@ func lokiMatchers(q views.LogQuery, team map[string]string) ([]loki.Matcher, err
 	for _, k := range slices.Sorted(maps.Keys(team)) {
 		ms = append(ms, loki.OneOf(k, team[k]))
 	}
+	job, isJob := jobOf(q)
 	switch {
 	case q.Pod != "":
 		ms = append(ms, loki.OneOf("pod", q.Pod))
+	case isJob: // a Job's pods are named after it: NAME-xxxxx
+		ms = append(ms, loki.Matcher{Name: "pod", Type: loki.MatchRegexp, Value: regexp.QuoteMeta(job) + "-.*"})
 	case q.App != "":
 		ms = append(ms, loki.OneOf("app", q.App))
 	default:
@@ -205,8 +209,22 @@ func kubeLogSource(s Session) func(context.Context, views.LogQuery) (<-chan sour
 	}
 }
 
-// selectorOf returns the pod selector of a deployment route, from the last snapshot.
+// jobNameLabel is the label the Job controller puts on a Job's pods.
+const jobNameLabel = "batch.kubernetes.io/job-name"
+
+// jobOf reports the Job whose pods a log query selects (a route of kind "job": its
+// selector is jobNameLabel=NAME and its app NAME).
+func jobOf(q views.LogQuery) (string, bool) {
+	name, ok := strings.CutPrefix(q.Selector, jobNameLabel+"=")
+	return name, ok && name != "" && name == q.App
+}
+
+// selectorOf returns the pod selector of a route: a Job's pods by their job-name label,
+// a deployment's by its selector from the last snapshot.
 func (m *Model) selectorOf(r views.Route) string {
+	if r.Kind == "job" && r.Name != "" {
+		return jobNameLabel + "=" + r.Name
+	}
 	if r.Kind != "Deployment" || m.last == nil {
 		return ""
 	}

@@ -30,9 +30,11 @@ import (
 	"github.com/vigie-dev/vigie/views/approvals"
 	"github.com/vigie-dev/vigie/views/audit"
 	"github.com/vigie-dev/vigie/views/home"
+	"github.com/vigie-dev/vigie/views/jobs"
 	"github.com/vigie-dev/vigie/views/logs"
 	"github.com/vigie-dev/vigie/views/metrics"
 	"github.com/vigie-dev/vigie/views/promql"
+	"github.com/vigie-dev/vigie/views/query"
 	"github.com/vigie-dev/vigie/views/workloads"
 )
 
@@ -201,6 +203,10 @@ func (m *Model) open(r views.Route) views.View {
 		v = audit.New(m.env, r)
 	case views.ScreenApprovals:
 		v = approvals.New(m.env, r)
+	case views.ScreenJobs:
+		v = jobs.New(m.env, r)
+	case views.ScreenQuery:
+		v = query.New(m.env, r, m.session.Team)
 	default:
 		var ok bool
 		if v, ok = workloads.New(m.env, r, nil); !ok {
@@ -359,15 +365,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case views.ActionRequested:
 		return m, m.openAction(msg)
 	case dryRunMsg:
-		if m.action != nil && msg.gen == m.action.gen {
-			if msg.err != nil {
-				m.action.preview, m.action.previewE = nil, msg.err.Error()
-			} else {
-				out := msg.out
-				m.action.preview, m.action.previewE = &out, ""
-			}
-		}
-		return m, nil
+		return m, m.gotDryRun(msg)
 	case actedMsg:
 		return m, m.acted(msg)
 	case revisionsMsg:

@@ -247,6 +247,8 @@ func dataFuncs(env *views.Env, s Session) {
 			return a.Decide(ctx, id, d, reason)
 		}
 	}
+	queryFuncs(env, s)
+	jobFuncs(env, s)
 	pq := s.Prom
 	if pq == nil {
 		return
@@ -374,4 +376,41 @@ func shortAge(d time.Duration) string {
 		return fmt.Sprintf("%dm", int(d.Minutes()))
 	}
 	return fmt.Sprintf("%dh", int(d.Hours()))
+}
+
+// queryFuncs installs in env what the query screen runs with: the platform API's read-only
+// queries, the team's databases, and the session's memory of reasons and SQL (kept across
+// team switches: it is the user's, not the team's).
+func queryFuncs(env *views.Env, s Session) {
+	env.Query, env.Databases = nil, nil
+	if env.QueryMemory == nil {
+		env.QueryMemory = &views.QueryMemory{}
+	}
+	q, ok := s.Platform.(interface {
+		Query(context.Context, api.QueryRequest) (api.QueryResult, error)
+	})
+	if !ok {
+		return
+	}
+	env.Query = q.Query
+	for _, name := range s.Databases {
+		env.Databases = append(env.Databases, views.Database{Team: s.Team, Name: name, Production: s.Production})
+	}
+}
+
+// jobFuncs installs in env the team's job templates and the read of their recent runs
+// (the platform API's GET /v1/jobs of the session's team).
+func jobFuncs(env *views.Env, s Session) {
+	env.JobTemplates, env.Jobs = s.Jobs, nil
+	c, ok := s.Platform.(interface {
+		Jobs(context.Context, platform.JobQuery) (api.JobsResponse, error)
+	})
+	if !ok {
+		return
+	}
+	team := s.Team
+	env.Jobs = func(ctx context.Context) ([]api.JobRun, error) {
+		r, err := c.Jobs(ctx, platform.JobQuery{Team: team, Limit: 50})
+		return r.Runs, err
+	}
 }

@@ -27,9 +27,11 @@ func commands() []command {
 		{name: "home", aliases: []string{"h", "services", "svc"}, arg: "filter", help: "the team's services"},
 		{name: "alerts", aliases: []string{"alert", "al"}, arg: "filter", help: "the team's alerts"},
 		{name: "metrics", aliases: []string{"m", "graph"}, arg: "service", help: "metrics of a service"},
-		{name: "promql", aliases: []string{"query", "pq"}, arg: "expr", help: "PromQL console [expression]"},
+		{name: "promql", aliases: []string{"pq"}, arg: "expr", help: "PromQL console [expression]"},
+		{name: "query", aliases: []string{"sql", "db"}, arg: "sql", help: "read-only SQL on the team's databases [statement]"},
 		{name: "audit", aliases: []string{"actions"}, arg: "filter", help: "the team's actions, from the platform API's audit log"},
 		{name: "approvals", aliases: []string{"approve", "ap"}, arg: "filter", help: "requests waiting for an approval"},
+		{name: "jobs", aliases: []string{"job", "runbooks"}, arg: "filter", help: "the team's runbook jobs: run one, follow its runs"},
 		{name: "deploy", aliases: []string{"deployments", "deployment", "dp"}, arg: "filter", help: "deployments [filter]"},
 		{name: "pods", aliases: []string{"pod", "po"}, arg: "filter", help: "pods [filter | -l selector]"},
 		{name: "events", aliases: []string{"event", "ev"}, arg: "filter", help: "events of the team"},
@@ -203,13 +205,17 @@ func (m *Model) run(line string) (tea.Cmd, error) {
 		return nil, fmt.Errorf("unknown command %q: try pods, deploy, events, team, ctx, q", word)
 	}
 	switch c.name {
-	case "deploy", "pods", "events", "home", "alerts", "audit", "approvals":
+	case "deploy", "pods", "events", "home", "alerts", "audit", "approvals", "jobs":
 		screen := map[string]string{"deploy": views.ScreenDeployments, "pods": views.ScreenPods, "events": views.ScreenEvents,
-			"home": views.ScreenHome, "alerts": views.ScreenAlerts, "audit": views.ScreenAudit, "approvals": views.ScreenApprovals}[c.name]
+			"home": views.ScreenHome, "alerts": views.ScreenAlerts, "audit": views.ScreenAudit, "approvals": views.ScreenApprovals,
+			"jobs": views.ScreenJobs}[c.name]
 		r := views.Route{Screen: screen, Filter: arg}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
-	case "promql":
+	case "promql", "query":
 		r := views.Route{Screen: views.ScreenPromQL, Query: arg}
+		if c.name == "query" {
+			r.Screen = views.ScreenQuery
+		}
 		return func() tea.Msg { return views.Navigate{Route: r} }, nil
 	case "metrics":
 		if arg == "" {

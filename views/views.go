@@ -34,6 +34,8 @@ const (
 	ScreenPromQL      = "promql"
 	ScreenAudit       = "audit"
 	ScreenApprovals   = "approvals"
+	ScreenJobs        = "jobs"
+	ScreenQuery       = "query"
 )
 
 // Route names a screen and its subject. The zero subject means "the whole team".
@@ -103,6 +105,36 @@ type Env struct {
 	// Decide approves or rejects one. nil without a platform API.
 	Approvals func(ctx context.Context, status string) ([]api.Approval, error)
 	Decide    func(ctx context.Context, id string, approve bool, reason string) (api.Approval, error)
+
+	// JobTemplates are the team's runbook job templates (the platform API's GET /v1/teams),
+	// in the server's order. Jobs lists the recent runs of the team's templates, newest
+	// first; nil without a platform API. Called from commands only.
+	JobTemplates []api.JobTemplate
+	Jobs         func(ctx context.Context) ([]api.JobRun, error)
+
+	// Query runs a read-only query (a saved one or one SQL statement) on a team's
+	// database through the platform API; nil without a platform API. Called from
+	// commands only.
+	Query func(ctx context.Context, req api.QueryRequest) (api.QueryResult, error)
+	// Databases are the databases the session's team may query on the platform API
+	// (GET /v1/teams), in the server's order; nil when it has none or no API answered.
+	Databases []Database
+	// QueryMemory is what the query screen keeps for the whole session (it outlives
+	// the screen): the last reason given and the SQL run. Owned by the root.
+	QueryMemory *QueryMemory
+}
+
+// Database is a database a team may query, and whether the team has a production
+// namespace (a reason is then required).
+type Database struct {
+	Team, Name string
+	Production bool
+}
+
+// QueryMemory is the query screen's memory across its instances in one session.
+type QueryMemory struct {
+	Reason  string   // the last reason given ("" = none yet)
+	History []string // the SQL statements run, oldest first
 }
 
 // PromSnapshot carries the latest golden signals of the team's services.
@@ -222,4 +254,7 @@ type ActionRequested struct {
 	// Matchers select the alerts to silence (silence only), besides the team's own
 	// matchers which the server always adds: label name → value.
 	Matchers map[string]string
+	// Values are the parameters a job's form starts from (a run's, to run it again);
+	// nil = the template's defaults. Namespace and Name are the template's (kind "job").
+	Values map[string]string
 }
