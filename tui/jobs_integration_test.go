@@ -137,9 +137,10 @@ func TestLiveRunAJobFromTheConsole(t *testing.T) {
 	tm.send(press("enter"), press("enter"))
 	tm.waitFor(15*time.Second, "job payments/"+job, "Status      succeeded", "[1]   --service=checkout",
 		"[2]   --batch=7", "[3]   --ticket="+ticket, "Reason      TUI integration: flush the cache", "User        alice", job+"-")
-	// Its pod's logs (kwok serves them from the platform's files).
+	// Its pod's logs: what the job printed (the local platform's simulator writes the log
+	// a real job would: its argv and parameters; kwok serves it).
 	tm.send(press("l"))
-	tm.waitFor(15*time.Second, "logs · job/"+job)
+	tm.waitFor(30*time.Second, "logs · job/"+job, "running /bin/flush-cache --service=checkout --batch=7", "parameter ticket="+ticket, "result=ok")
 	runs := jobRunsOf(t, pc)
 	if !hasTicket(runs, ticket) {
 		t.Fatalf("the API lists no run with ticket %s", ticket)

@@ -119,6 +119,12 @@ func Run(ctx context.Context, o Options) error {
 		return err
 	}
 	factory.Start(ctx.Done())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		s.watchJobPods(ctx)
+	}()
+	defer func() { <-jobsDone }()
 	o.Log.Info("simulator watching pods", "selector", LabelSimulate+"=true", "file_sd", o.FileSD)
 	<-ctx.Done()
 	factory.Shutdown()
@@ -366,13 +372,17 @@ func KwokLogs(c PodConfig, current, previous string) *unstructured.Unstructured 
 }
 
 func (s *Simulator) ensureKwokLogs(ctx context.Context, c PodConfig, current, previous string) error {
+	return s.createLogs(ctx, KwokLogs(c, current, previous))
+}
+
+// createLogs creates or replaces a kwok Logs object.
+func (s *Simulator) createLogs(ctx context.Context, obj *unstructured.Unstructured) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	obj := KwokLogs(c, current, previous)
-	res := s.o.Dynamic.Resource(LogsGVR).Namespace(c.Namespace)
+	res := s.o.Dynamic.Resource(LogsGVR).Namespace(obj.GetNamespace())
 	_, err := res.Create(ctx, obj, metav1.CreateOptions{})
 	if apierrors.IsAlreadyExists(err) {
-		old, gerr := res.Get(ctx, c.Name, metav1.GetOptions{})
+		old, gerr := res.Get(ctx, obj.GetName(), metav1.GetOptions{})
 		if gerr != nil {
 			return gerr
 		}
@@ -380,7 +390,7 @@ func (s *Simulator) ensureKwokLogs(ctx context.Context, c PodConfig, current, pr
 		_, err = res.Update(ctx, obj, metav1.UpdateOptions{})
 	}
 	if err != nil {
-		return fmt.Errorf("kwok Logs %s/%s: %w", c.Namespace, c.Name, err)
+		return fmt.Errorf("kwok Logs %s/%s: %w", obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
 }

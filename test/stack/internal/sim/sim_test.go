@@ -299,3 +299,19 @@ func TestRoutesAndVersion(t *testing.T) {
 		t.Errorf("Version = %q", v)
 	}
 }
+
+// A runbook job's pod logs its argv and its parameters, as a real job would.
+func TestJobLogLines(t *testing.T) {
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "flush-cache-x7k2p"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{
+		Name: "job", Command: []string{"/bin/flush-cache", "--service=ledger"},
+		Env: []corev1.EnvVar{{Name: "VIGIE_PARAM_SERVICE", Value: "ledger"}, {Name: "VIGIE_PARAM_BATCH", Value: "100"}, {Name: "OTHER", Value: "x"}}}}}}
+	got := strings.Join(JobLogLines(p), "\n")
+	for _, want := range []string{"running /bin/flush-cache --service=ledger", "parameter batch=100\nparameter service=ledger", "result=ok"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("job log lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "OTHER") || strings.Contains(got, "other=") {
+		t.Errorf("a variable that is no parameter is logged:\n%s", got)
+	}
+}
