@@ -159,7 +159,7 @@ func (s *Server) approvalsList(x *exchange) {
 	f := store.ApprovalFilter{Teams: teams, User: p.User, States: []string{store.ApprovalPending}, Limit: 50}
 	if t := q.Get("team"); t != "" {
 		if !slices.Contains(teams, t) {
-			x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %q: its approval requests are not yours to read", p.User, t))
+			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its approval requests are not yours to read", p.User, t))
 			return
 		}
 		f.Teams, f.User = []string{t}, ""

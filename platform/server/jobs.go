@@ -141,7 +141,7 @@ func (s *Server) jobsList(x *exchange) {
 	}
 	if t := q.Get("team"); t != "" {
 		if !slices.Contains(teams, t) {
-			x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %q: its jobs are not yours to read", p.User, clip(t, 64)))
+			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its jobs are not yours to read", p.User, clip(t, 64)))
 			return
 		}
 		teams = []string{t}
@@ -197,11 +197,11 @@ func (s *Server) jobGet(x *exchange) {
 	}
 	team, _, ok := s.cfg.Owner(ns)
 	if !ok {
-		x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "namespace %q belongs to no team", ns))
+		s.denyRead(x, "", &api.Target{Namespace: ns, Name: name}, apiError(api.CodeForbidden, "namespace %q belongs to no team", ns))
 		return
 	}
 	if _, ok := s.cfg.Role(p.User, team.Name); !ok {
-		x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %s, which owns namespace %s", p.User, team.Name, ns))
+		s.denyRead(x, team.Name, &api.Target{Namespace: ns, Name: name}, apiError(api.CodeForbidden, "%s is not a member of team %s, which owns namespace %s", p.User, team.Name, ns))
 		return
 	}
 	run, err := s.actions.JobRun(x.r.Context(), ns, name)

@@ -54,7 +54,13 @@ var actionRows = []struct {
 	}},
 	{statuses{401, 401, 401, 403, 403, 200, 200, 200, 403}, "expire-silence", api.ActionExpireSilence, nil},
 	{statuses{401, 401, 401, 403, 403, 403, 403, 403, 403}, "expire-silence of payments' through search", api.ActionExpireSilence, func(r *api.ActionRequest) { r.Target.Namespace = "search" }},
-	// Kind "job": its rows go here (the lead adds them with the job action).
+	{statuses{401, 401, 401, 403, 403, 202, 200, 200, 403}, "job", api.ActionJob, nil},
+	{statuses{401, 401, 401, 403, 403, 400, 400, 400, 403}, "job with a value its pattern refuses", api.ActionJob, func(r *api.ActionRequest) {
+		r.Params.Values = map[string]string{"ticket": "x; rm -rf /"}
+	}},
+	{statuses{401, 401, 401, 403, 403, 403, 403, 403, 403}, "search's job template through payments", api.ActionJob, func(r *api.ActionRequest) {
+		r.Target.Name, r.Params.Values = "search-check", nil
+	}},
 }
 
 // matrixAlertmanager is a client of the local platform's Alertmanager; the test fails
@@ -107,6 +113,13 @@ func (m *actionsMatrix) world(t *testing.T) string {
 	}
 	for _, s := range m.silencesOfRun(t) {
 		parts = append(parts, fmt.Sprintf("silence %s %s until %s", *s.ID, *s.Status.State, time.Time(*s.EndsAt).Format(time.RFC3339Nano)))
+	}
+	jobs, err := m.cs.BatchV1().Jobs("").List(context.Background(), metav1.ListOptions{LabelSelector: actions.LabelJobTemplate + " in (matrix-check, search-check)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range jobs.Items {
+		parts = append(parts, "job "+j.Namespace+"/"+j.Name)
 	}
 	sort.Strings(parts)
 	return fmt.Sprintf("deployment rv %s; %s", d.ResourceVersion, strings.Join(parts, "; "))
@@ -174,6 +187,9 @@ func (m *actionsMatrix) request(t *testing.T, kind api.ActionKind, tweak func(*a
 	case api.ActionExpireSilence:
 		req.Target.Name = ""
 		req.Params.SilenceID = m.expireTarget(t)
+	case api.ActionJob:
+		req.Target.Name = "matrix-check"
+		req.Params.Values = map[string]string{"ticket": "MATRIX-1"}
 	}
 	if tweak != nil {
 		tweak(&req)
@@ -214,6 +230,17 @@ func (m *actionsMatrix) checkDone(t *testing.T, id identity, req api.ActionReque
 		}
 		if *s.Status.State != "active" || *s.CreatedBy != id.user || *s.Comment != m.why || !slices.Contains(ms, "team=payments") {
 			t.Errorf("silence %s: %s by %s (%q), %v", *s.ID, *s.Status.State, *s.CreatedBy, *s.Comment, ms)
+		}
+	case api.ActionJob:
+		if o.Job == nil {
+			t.Fatalf("job outcome without its run: %+v", o)
+		}
+		j, err := m.cs.BatchV1().Jobs(o.Job.Namespace).Get(context.Background(), o.Job.Name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.Annotations[actions.AnnotationRequestedBy] != id.user || !slices.Equal(j.Spec.Template.Spec.Containers[0].Command, []string{"/bin/check", "--ticket=MATRIX-1"}) {
+			t.Errorf("job %s: requested by %q, argv %q", j.Name, j.Annotations[actions.AnnotationRequestedBy], j.Spec.Template.Spec.Containers[0].Command)
 		}
 	case api.ActionExpireSilence:
 		if s := m.silence(t, req.Params.SilenceID); *s.Status.State != "expired" {

@@ -67,7 +67,9 @@ func TestAuthorizationMatrixApprovals(t *testing.T) {
 	for _, row := range approvalListRows {
 		for i, id := range identities {
 			t.Run("list "+row.name+"/"+id.label, func(t *testing.T) {
-				r := checkNotAudited(t, e, func() response { return e.do("GET", "/v1/approvals"+row.query, id.who, nil) })
+				n := len(e.records())
+				r := e.do("GET", "/v1/approvals"+row.query, id.who, nil)
+				checkReadAudit(t, e, n, r, id)
 				if r.status != row.want[i] {
 					t.Fatalf("%d %s, want %d", r.status, r.body, row.want[i])
 				}

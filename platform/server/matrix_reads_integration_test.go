@@ -14,8 +14,9 @@ import (
 // readRows is the matrix of the reads. The first four endpoints are PUBLIC, on purpose:
 // probes and scrapers call them without a token, so they answer 200 to anyone and ignore
 // any token, even a bad one; they tell nothing about teams, users or targets. Every other
-// read needs a valid token; read-only sessions may read. Reads are not audited, their
-// refusals included. check, when set, checks a 200 answer for that identity.
+// read needs a valid token; read-only sessions may read. Reads are not audited, but their
+// refusals are (401 and 403: who tried to read what). check, when set, checks a 200
+// answer for that identity.
 var readRows = []struct {
 	want  statuses
 	path  string
@@ -31,8 +32,9 @@ var readRows = []struct {
 	{statuses{401, 401, 401, 200, 200, 200, 200, 200, 200}, "/v1/audit", checkAudit},
 	{statuses{401, 401, 401, 403, 200, 200, 200, 200, 200}, "/v1/audit?team=payments", checkAudit},
 	{statuses{401, 401, 401, 403, 200, 200, 200, 200, 200}, "/v1/deployments/payments/ledger/revisions", checkRevisions},
-	// GET /v1/jobs and /v1/jobs/{namespace}/{name}: their rows go here (the lead adds
-	// them with the job endpoints).
+	{statuses{401, 401, 401, 200, 200, 200, 200, 200, 200}, "/v1/jobs", checkJobs},
+	{statuses{401, 401, 401, 403, 200, 200, 200, 200, 200}, "/v1/jobs?team=payments", checkJobs},
+	{statuses{401, 401, 401, 403, 404, 404, 404, 404, 404}, "/v1/jobs/payments/matrix-check-none", nil},
 }
 
 func wantText(s string) func(*testing.T, identity, []byte) {
@@ -129,14 +131,16 @@ func TestAuthorizationMatrixReads(t *testing.T) {
 		for i, id := range identities {
 			want := row.want[i]
 			t.Run("GET "+row.path+"/"+id.label, func(t *testing.T) {
-				r := checkNotAudited(t, e, func() response { return e.do("GET", row.path, id.who, nil) })
+				n := len(e.records())
+				r := e.do("GET", row.path, id.who, nil)
 				answers = append(answers, r)
+				checkReadAudit(t, e, n, r, id)
 				if r.status != want {
 					t.Fatalf("%d %.300s, want %d", r.status, r.body, want)
 				}
 				if want != 200 {
 					eb := r.errorBody(t)
-					code := map[int]string{401: api.CodeUnauthenticated, 403: api.CodeForbidden}[want]
+					code := map[int]string{401: api.CodeUnauthenticated, 403: api.CodeForbidden, 404: api.CodeNotFound}[want]
 					if eb.Code != code || (want == 403 && !strings.Contains(eb.Message, "bob is not a member of team")) {
 						t.Errorf("refusal %s: %s", eb.Code, eb.Message)
 					}
@@ -153,4 +157,39 @@ func TestAuthorizationMatrixReads(t *testing.T) {
 	}
 	noDSNs(t, e, answers...)
 	e.verify()
+}
+
+// checkReadAudit: an answered read wrote no audit record; a refused one (401, 403) wrote
+// one "denied" record naming the caller (nobody when authentication failed), the path,
+// and whose id is in the answer.
+func checkReadAudit(t *testing.T, e *env, before int, r response, id identity) {
+	t.Helper()
+	recs := e.records()[before:]
+	if r.status != 401 && r.status != 403 {
+		if len(recs) != 0 {
+			t.Errorf("a read answered %d wrote %d audit records", r.status, len(recs))
+		}
+		return
+	}
+	if len(recs) != 1 {
+		t.Fatalf("a refused read wrote %d audit records, want 1", len(recs))
+	}
+	rec := recs[0]
+	if rec.Type != api.AuditDenied || rec.User != id.user || !strings.HasPrefix(rec.Message, "GET /") || rec.ID != r.errorBody(t).Details["auditId"] {
+		t.Errorf("refused read's record %+v", rec)
+	}
+}
+
+// checkJobs: only runs of the caller's teams (the other team sees no payments run).
+func checkJobs(t *testing.T, id identity, body []byte) {
+	t.Helper()
+	var out api.JobsResponse
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range out.Runs {
+		if r.Namespace != teamOf(id) {
+			t.Errorf("%s sees a run of %s: %+v", id.label, r.Namespace, r)
+		}
+	}
 }

@@ -48,10 +48,11 @@ func isAuthFailure(err error) bool {
 	return errors.Is(err, auth.ErrNoToken) || errors.Is(err, auth.ErrBadToken) || errors.Is(err, auth.ErrExpired) || errors.Is(err, auth.ErrRevoked)
 }
 
-// authFail answers a failed authentication: 401, or 503 when the store failed.
+// authFail answers a read whose authentication failed: 401 (audited), or 503 when the
+// store failed. Writes audit their own refusals, with the request they carried.
 func (s *Server) authFail(x *exchange, err error) {
 	if isAuthFailure(err) {
-		x.fail(http.StatusUnauthorized, apiError(api.CodeUnauthenticated, "%v", err))
+		s.denyRead(x, "", nil, apiError(api.CodeUnauthenticated, "%v", err))
 		return
 	}
 	s.log.Error("authentication: store failed", "request_id", x.id, "err", err)
@@ -114,7 +115,7 @@ func (s *Server) auditList(x *exchange) {
 	}
 	if t := q.Get("team"); t != "" {
 		if !slices.Contains(teams, t) {
-			x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %q: its audit records are not yours to read", p.User, t))
+			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its audit records are not yours to read", p.User, t))
 			return
 		}
 		teams = []string{t}
@@ -155,4 +156,33 @@ func (s *Server) auditList(x *exchange) {
 		out.Next = entries[len(entries)-1].Seq
 	}
 	x.reply(http.StatusOK, out)
+}
+
+// denyRead answers a refused read (401 or 403) after writing its "denied" audit record:
+// who tried to read what (the method, the path and query, the target when there is one),
+// in the records of the team that owns it when it names one. The record's id is in the
+// answer's details.
+func (s *Server) denyRead(x *exchange, team string, target *api.Target, e api.ErrorBody) {
+	status := http.StatusForbidden
+	if e.Code == api.CodeUnauthenticated {
+		status = http.StatusUnauthorized
+	}
+	rec := api.AuditRecord{Type: api.AuditDenied, Status: api.StatusDenied, RequestID: x.id, User: x.user,
+		Code: e.Code, Message: clip(x.r.Method+" "+x.r.URL.RequestURI()+": "+e.Message, 1024)}
+	if _, ok := s.cfg.Teams[team]; ok {
+		rec.Team = team
+	}
+	if target != nil {
+		rec.Target = &api.Target{Namespace: clip(target.Namespace, 253), Name: clip(target.Name, 253)}
+	}
+	written, err := s.audit.Append(context.WithoutCancel(x.r.Context()), rec)
+	if err != nil {
+		s.log.Error("audit refused read", "request_id", x.id, "err", err)
+	} else {
+		if e.Details == nil {
+			e.Details = map[string]string{}
+		}
+		e.Details["auditId"] = written.ID
+	}
+	x.fail(status, e)
 }

@@ -33,11 +33,11 @@ func (s *Server) revisions(x *exchange) {
 	}
 	team, _, ok := s.cfg.Owner(t.Namespace)
 	if !ok {
-		x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "namespace %q belongs to no team", t.Namespace))
+		s.denyRead(x, "", &t, apiError(api.CodeForbidden, "namespace %q belongs to no team", t.Namespace))
 		return
 	}
 	if _, ok := s.cfg.Role(p.User, team.Name); !ok {
-		x.fail(http.StatusForbidden, apiError(api.CodeForbidden, "%s is not a member of team %s, which owns namespace %s", p.User, team.Name, t.Namespace))
+		s.denyRead(x, team.Name, &t, apiError(api.CodeForbidden, "%s is not a member of team %s, which owns namespace %s", p.User, team.Name, t.Namespace))
 		return
 	}
 	out, err := s.actions.Revisions(x.r.Context(), t, team.Selector)
@@ -48,6 +48,10 @@ func (s *Server) revisions(x *exchange) {
 		}
 		if ae.Code == api.CodeInternal || ae.Code == api.CodeActionFailed {
 			s.log.Error("revisions", "request_id", x.id, "target", t.String(), "err", err)
+		}
+		if ae.Code == api.CodeForbidden { // not the team's object: a refused read
+			s.denyRead(x, team.Name, &t, apiError(ae.Code, "%s", ae.Msg))
+			return
 		}
 		x.fail(httpStatus(ae.Code), apiError(ae.Code, "%s", ae.Msg))
 		return

@@ -102,8 +102,18 @@ func TestRevisionsEndpoint(t *testing.T) {
 	if r := e.do("GET", "/v1/deployments/payments/shared/revisions", "ada", nil); r.status != 403 || !strings.Contains(r.errorBody(t).Message, "owning team's labels") {
 		t.Errorf("another team's labels: %d %s", r.status, r.body)
 	}
-	if len(e.records()) != 0 {
-		t.Errorf("reads wrote %d audit records", len(e.records()))
+	// Each refused read (401, 403) has its denied record, in the owning team's records
+	// when it names one; a missing or malformed target is no refusal.
+	var denied []string
+	for _, r := range e.records() {
+		if r.Type != api.AuditDenied || r.Status != api.StatusDenied || !strings.HasPrefix(r.Message, "GET /v1/deployments/") {
+			t.Errorf("record %+v", r)
+		}
+		denied = append(denied, r.User+" "+r.Code+" "+r.Team)
+	}
+	want := []string{" unauthenticated ", " unauthenticated ", "bob forbidden payments", "ada forbidden ", "ada forbidden search", "ada forbidden payments"}
+	if !slices.Equal(denied, want) {
+		t.Errorf("refused reads audited as %q, want %q", denied, want)
 	}
 }
 
