@@ -139,7 +139,10 @@ func (a *app) session(res *config.Resolved) tui.Session {
 	}
 	s.Runbooks = c.Runbooks
 	if p := c.Platform; p != nil && p.URL != nil {
-		pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal(), Timeout: 30 * time.Second})
+		// Longer than the longest a server may take on one call (a query's timeout is at
+		// most 60 s; an action's deadline 30 s by default): the screens cancel their own
+		// calls (esc, leaving).
+		pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal(), Timeout: 90 * time.Second})
 		if err == nil {
 			s.Platform = pc
 			a.teamFromPlatform(pc, &s)

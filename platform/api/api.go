@@ -236,6 +236,9 @@ const (
 	StatusFailed          = "failed"
 	StatusDenied          = "denied"
 	StatusPendingApproval = "pending_approval"
+	// StatusInterrupted is the outcome the server records, at its next start, for an
+	// action that was running when it stopped (crash, kill): its result is unknown.
+	StatusInterrupted = "interrupted"
 )
 
 // Change is one field an action changes (or, in a dry run, would change).

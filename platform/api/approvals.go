@@ -14,7 +14,7 @@ const AuditDecided = "decided"
 // Approval request states (Approval.Status; also the Status of AuditDecided records).
 const (
 	ApprovalPending  = "pending"  // waits for a decision
-	ApprovalApproved = "approved" // approved; its execution runs (or was interrupted: see the audit log)
+	ApprovalApproved = "approved" // approved; its execution runs (a server restart ends one left running as failed, code interrupted)
 	ApprovalRejected = "rejected" // nothing ran
 	ApprovalExpired  = "expired"  // nobody decided in time; nothing ran
 	ApprovalExecuted = "executed" // approved, ran and succeeded

@@ -34,10 +34,6 @@ import (
 // server per store safe, and a rolling restart; several servers serving one store at
 // the same time would need leader election for the recovery, which is not built.
 
-// statusInterrupted is the status of the outcome record the recovery writes for an
-// action a stopped server left running (or never started).
-const statusInterrupted = "interrupted"
-
 // Recovery counts what a recovery finished.
 type Recovery struct {
 	Keys      int // pending idempotency keys now answered 409 interrupted
@@ -179,7 +175,7 @@ func (s *Server) trailOf(ctx context.Context, actionID string) (trail, error) {
 // never started), made from what the audit log recorded of it.
 func interrupted(base api.AuditRecord, msg string) api.AuditRecord {
 	base.Seq, base.ID, base.Time, base.PrevHash, base.Hash = 0, "", time.Time{}, "", ""
-	base.Type, base.Status, base.Code, base.Message = api.AuditOutcome, statusInterrupted, api.CodeInterrupted, msg
+	base.Type, base.Status, base.Code, base.Message = api.AuditOutcome, api.StatusInterrupted, api.CodeInterrupted, msg
 	base.DryRun, base.Changes = false, nil
 	return base
 }
@@ -221,7 +217,7 @@ func (s *Server) recoverKey(ctx context.Context, k store.Idem) error {
 		rec = &r
 	case tr.outcome != nil:
 		o := tr.outcome
-		ended := map[string]string{statusInterrupted: "was interrupted"}[o.Status]
+		ended := map[string]string{api.StatusInterrupted: "was interrupted"}[o.Status]
 		if ended == "" {
 			ended = o.Status
 		}
@@ -260,7 +256,7 @@ func (s *Server) recoverKey(ctx context.Context, k store.Idem) error {
 			return fmt.Errorf("interrupted request %s of %s: %w", k.ActionID, k.User, err)
 		}
 		e.Details["auditId"] = written.ID
-		s.metrics.actions.Inc(kindLabel(rec.Kind), statusInterrupted)
+		s.metrics.actions.Inc(kindLabel(rec.Kind), api.StatusInterrupted)
 	}
 	body, _ := json.Marshal(api.ErrorResponse{Error: e})
 	err = s.store.FinishIdempotency(ctx, k.User, k.Key, http.StatusConflict, body, s.o.Now().UTC())
@@ -309,7 +305,7 @@ func (s *Server) recoverApproval(ctx context.Context, a store.Approval) error {
 		if err != nil {
 			return fmt.Errorf("interrupted approval %s: %w", a.ID, err)
 		}
-		s.metrics.actions.Inc(kindLabel(base.Kind), statusInterrupted)
+		s.metrics.actions.Inc(kindLabel(base.Kind), api.StatusInterrupted)
 		o = api.ApprovalOutcome{Outcome: api.Outcome{ID: a.ID, Status: api.StatusFailed, Message: msg, AuditID: written.ID}, Code: api.CodeInterrupted}
 	}
 	outcome, _ := json.Marshal(o)

@@ -126,6 +126,8 @@ func (e *Error) Error() string {
 		return e.Message + "; check the target's state before retrying"
 	case api.CodeUnavailable:
 		return "the platform is unavailable: " + e.Message
+	case api.CodeInterrupted:
+		return "outcome unknown: " + e.Message
 	}
 	return fmt.Sprintf("the platform answered %d %s: %s", e.Status, http.StatusText(e.Status), e.Message)
 }

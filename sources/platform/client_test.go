@@ -106,6 +106,7 @@ func TestErrorsAreWordedForAHuman(t *testing.T) {
 			"deployment payments/checkout changed since you saw it"},
 		{403, `{"error":{"code":"read_only","message":"this token is read-only"}}`, api.CodeReadOnly, "read-only session: this token is read-only"},
 		{504, `{"error":{"code":"timeout","message":"deployment a/b: the cluster did not answer in time"}}`, api.CodeTimeout, "check the target's state before retrying"},
+		{409, `{"error":{"code":"interrupted","message":"the server stopped while this action ran; check the target before retrying with a new key"}}`, api.CodeInterrupted, "outcome unknown: the server stopped"},
 		{502, "<html>Bad \x1b[31mGateway</html>", "http_502", "the platform answered 502 Bad Gateway: <html>Bad  [31mGateway</html>"},
 	} {
 		s := &stub{t: t, status: c.status, body: c.body}
