@@ -27,19 +27,11 @@ import (
 // to its field; the server checks again and stays the authority: its refusal is shown
 // as it words it.
 
-const (
-	// defaultJobPattern is the server's pattern of a string parameter that has none.
-	defaultJobPattern = `^[A-Za-z0-9._:/@=+-]{0,128}$`
-	maxJobValue       = 1024 // characters of one value, as the server counts them
-)
-
-var jobDecimal = regexp.MustCompile(`^-?[0-9]{1,19}$`)
-
 // jobForm is the state of the parameters of a job's dialog.
 type jobForm struct {
 	tpl     api.JobTemplate
 	choice  []string         // enum and bool parameters: their value (kept apart from the text input, which filters text)
-	res     []*regexp.Regexp // string parameters: their anchored pattern (nil: the server's word only)
+	res     []*regexp.Regexp // string parameters: their anchored pattern (PatternRE)
 	touched []bool           // the user left the field (or tried to run): its problem is shown even when empty
 	asked   string           // the values of the last dry run asked ("" = none)
 	shown   string           // the values of the dry run on screen
@@ -59,11 +51,7 @@ func newJobDialog(req views.ActionRequested, tpl api.JobTemplate, prod bool, gen
 	inputs := make([]textinput.Model, 0, len(tpl.Params)+len(d.fields))
 	for i, p := range tpl.Params {
 		if p.Type == api.JobParamString {
-			pat := p.Pattern
-			if pat == "" {
-				pat = defaultJobPattern
-			}
-			f.res[i], _ = regexp.Compile(`^(?:` + pat + `)$`)
+			f.res[i], _ = p.PatternRE() // nil when it does not compile: CheckValue says so
 		}
 		name := termtext.Line(p.Name)
 		if p.Required {
@@ -71,7 +59,7 @@ func newJobDialog(req views.ActionRequested, tpl api.JobTemplate, prod bool, gen
 		}
 		in := textinput.New()
 		in.Prompt = fmt.Sprintf("%-*s", w, name+":")
-		in.CharLimit = maxJobValue
+		in.CharLimit = api.MaxJobValue
 		in.Placeholder = placeholder(p)
 		value, ok := req.Values[p.Name]
 		if !ok {
@@ -128,41 +116,8 @@ func (f *jobForm) check(i int, v string) string {
 	if v == "" && p.Required {
 		return "required"
 	}
-	switch {
-	case !utf8.ValidString(v):
-		return "not valid UTF-8"
-	case strings.ContainsFunc(v, unicode.IsControl):
-		return "control characters are not allowed"
-	case utf8.RuneCountInString(v) > maxJobValue:
-		return fmt.Sprintf("%d characters, at most %d", utf8.RuneCountInString(v), maxJobValue)
-	}
-	switch p.Type {
-	case api.JobParamString:
-		if re := f.res[i]; re != nil && !re.MatchString(v) {
-			pat := p.Pattern
-			if pat == "" {
-				pat = defaultJobPattern
-			}
-			return "does not match " + termtext.Line(pat)
-		}
-	case api.JobParamInt:
-		n, err := strconv.ParseInt(v, 10, 64)
-		switch {
-		case !jobDecimal.MatchString(v) || err != nil:
-			return "not a whole number"
-		case p.Min != nil && n < *p.Min:
-			return fmt.Sprintf("below the minimum, %d", *p.Min)
-		case p.Max != nil && n > *p.Max:
-			return fmt.Sprintf("above the maximum, %d", *p.Max)
-		}
-	case api.JobParamBool:
-		if v != "true" && v != "false" {
-			return "true or false"
-		}
-	case api.JobParamEnum:
-		if !slices.Contains(p.Values, v) {
-			return "one of " + termtext.Line(strings.Join(p.Values, ", "))
-		}
+	if err := p.CheckValue(v, f.res[i]); err != nil {
+		return termtext.Line(err.Error())
 	}
 	return ""
 }

@@ -171,20 +171,20 @@ func TestJobValidationMessages(t *testing.T) {
 	drive(t, m, press("enter"), press("tab")) // batch
 	drive(t, m, press("backspace"), press("backspace"), press("backspace"))
 	drive(t, m, typeText("5000")...)
-	mustShow(t, m, "batch:    5000", "✗ above the maximum, 1000")
+	mustShow(t, m, "batch:    5000", "✗ 5000 is out of range [1, 1000]")
 	for range 4 {
 		drive(t, m, press("backspace"))
 	}
 	drive(t, m, typeText("0")...)
-	mustShow(t, m, "✗ below the minimum, 1")
+	mustShow(t, m, "is out of range [1, 1000]")
 	drive(t, m, press("backspace"))
 	drive(t, m, typeText("+5")...)
-	mustShow(t, m, "✗ not a whole number")
+	mustShow(t, m, "is not a whole number")
 	drive(t, m, press("backspace"), press("backspace"))
 	drive(t, m, typeText("250")...)
 	drive(t, m, press("tab"), press("tab")) // ticket
 	drive(t, m, typeText("inc-42")...)
-	mustShow(t, m, "ticket*:", "✗ does not match ^(?:^[A-Z]+-[0-9]+$)$")
+	mustShow(t, m, "ticket*:", "does not match ^(?:^[A-Z]+-[0-9]+$)$")
 	for range 6 {
 		drive(t, m, press("backspace"))
 	}

@@ -111,3 +111,35 @@ func TestJobWireShapes(t *testing.T) {
 		t.Errorf("outcome %+v %v", o, err)
 	}
 }
+
+// One check of job values serves the server and vigie's form: type, bounds, pattern
+// (anchored), enum, and text that must never reach argv.
+func TestJobParamCheckValue(t *testing.T) {
+	lo, hi := int64(1), int64(1000)
+	batch := JobParam{Name: "batch", Type: JobParamInt, Min: &lo, Max: &hi}
+	ticket := JobParam{Name: "ticket", Type: JobParamString, Pattern: "[A-Z]+-[0-9]+"}
+	free := JobParam{Name: "note", Type: JobParamString}
+	svc := JobParam{Name: "service", Type: JobParamEnum, Values: []string{"ledger", "checkout"}}
+	dry := JobParam{Name: "dry", Type: JobParamBool}
+	for _, c := range []struct {
+		p    JobParam
+		v    string
+		want string // "" = accepted; else a part of the message
+	}{
+		{batch, "100", ""}, {batch, "0", "out of range [1, 1000]"}, {batch, "1001", "out of range"},
+		{batch, "+5", "not a whole number"}, {batch, "1e3", "not a whole number"}, {batch, "99999999999999999999", "not a whole number"},
+		{ticket, "INC-42", ""}, {ticket, "xINC-42", "does not match [A-Z]+-[0-9]+"}, {ticket, "INC-42; rm -rf /", "does not match"},
+		{free, "v1.2.3", ""}, {free, "a b", "does not match " + DefaultJobPattern}, {free, "$(reboot)", "does not match"},
+		{svc, "ledger", ""}, {svc, "ledger checkout", "want one of ledger, checkout"},
+		{dry, "true", ""}, {dry, "yes", "want true or false"},
+		{free, "a\x1b]0;x\x07", "control characters"}, {free, "\xff", "UTF-8"}, {ticket, strings.Repeat("A", MaxJobValue+1), "at most 1024"},
+	} {
+		err := c.p.CheckValue(c.v, nil)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%s=%q refused: %v", c.p.Name, c.v, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s=%q: %v, want %q", c.p.Name, c.v, err, c.want)
+		}
+	}
+}

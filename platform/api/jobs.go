@@ -1,6 +1,16 @@
 package api
 
-import "time"
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
 
 // Runbook jobs: a team registers Job templates in the server's configuration
 // (teams.T.jobs); a user runs one with typed parameters (POST /v1/actions, kind "job")
@@ -78,4 +88,98 @@ type JobRun struct {
 // one team, one template), newest first.
 type JobsResponse struct {
 	Runs []JobRun `json:"runs"`
+}
+
+// Limits of job values, as the server applies them.
+const (
+	// DefaultJobPattern is what a string parameter without a pattern accepts.
+	DefaultJobPattern = `^[A-Za-z0-9._:/@=+-]{0,128}$`
+	MaxJobValue       = 1024 // characters of one parameter value
+)
+
+var jobDecimalRE = regexp.MustCompile(`^-?[0-9]{1,19}$`)
+
+// PatternRE compiles a string parameter's pattern as the server reads it: anchored
+// (^(?:PATTERN)$), DefaultJobPattern when it has none.
+func (p JobParam) PatternRE() (*regexp.Regexp, error) {
+	if p.Pattern == "" {
+		return regexp.Compile(DefaultJobPattern)
+	}
+	return regexp.Compile(`^(?:` + p.Pattern + `)$`)
+}
+
+// CheckValue says what is wrong with value v of parameter p (nil: nothing): text that
+// must never reach argv, an environment variable or a screen (invalid UTF-8, control
+// characters, more than MaxJobValue characters), then the parameter's type, bounds,
+// pattern (re, from PatternRE; nil compiles it) or values. The server and vigie's form
+// both check with it; the server's answer is the one that counts.
+func (p JobParam) CheckValue(v string, re *regexp.Regexp) error {
+	if err := CheckJobText(v); err != nil {
+		return err
+	}
+	switch p.Type {
+	case JobParamString:
+		if re == nil {
+			var err error
+			if re, err = p.PatternRE(); err != nil {
+				return fmt.Errorf("the parameter's pattern: %v", err)
+			}
+		}
+		if !re.MatchString(v) {
+			shown := p.Pattern // as the server's configuration wrote it (GET /v1/teams: anchored)
+			if shown == "" {
+				shown = DefaultJobPattern
+			}
+			return fmt.Errorf("%q does not match %s", clipValue(v), shown)
+		}
+	case JobParamInt:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if !jobDecimalRE.MatchString(v) || err != nil {
+			return fmt.Errorf("%q is not a whole number", clipValue(v))
+		}
+		if p.Min != nil && n < *p.Min || p.Max != nil && n > *p.Max {
+			return fmt.Errorf("%d is out of range [%s, %s]", n, bound(p.Min, "-∞"), bound(p.Max, "∞"))
+		}
+	case JobParamBool:
+		if v != "true" && v != "false" {
+			return fmt.Errorf("%q: want true or false", clipValue(v))
+		}
+	case JobParamEnum:
+		if !slices.Contains(p.Values, v) {
+			return fmt.Errorf("%q: want one of %s", clipValue(v), strings.Join(p.Values, ", "))
+		}
+	default:
+		return fmt.Errorf("unknown type %q", p.Type)
+	}
+	return nil
+}
+
+func bound(b *int64, none string) string {
+	if b == nil {
+		return none
+	}
+	return strconv.FormatInt(*b, 10)
+}
+
+// clipValue cuts a value quoted in a message to 64 characters.
+func clipValue(v string) string {
+	if utf8.RuneCountInString(v) <= 64 {
+		return v
+	}
+	return string([]rune(v)[:63]) + "…"
+}
+
+// CheckJobText refuses what must never reach argv, an environment variable or a screen:
+// invalid UTF-8, control characters (a NUL ends a C string), more than MaxJobValue
+// characters.
+func CheckJobText(v string) error {
+	switch {
+	case !utf8.ValidString(v):
+		return errors.New("not valid UTF-8")
+	case strings.ContainsFunc(v, unicode.IsControl):
+		return errors.New("control characters are not allowed")
+	case utf8.RuneCountInString(v) > MaxJobValue:
+		return fmt.Errorf("%d characters, at most %d", utf8.RuneCountInString(v), MaxJobValue)
+	}
+	return nil
 }

@@ -1,15 +1,11 @@
 package policy
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -18,8 +14,6 @@ import (
 
 // The parameters of a job template: their declaration in the file, and the check of a
 // request's values against them (Resolve).
-
-var decimalRE = regexp.MustCompile(`^-?[0-9]{1,19}$`)
 
 // jobParams decodes a template's params, in the file's order.
 func (d *decoder) jobParams(j *JobTemplate, n *yaml.Node, path string) {
@@ -70,7 +64,7 @@ func (d *decoder) jobParam(j *JobTemplate, name string, key, n *yaml.Node, path 
 			}
 		case "values":
 			for i, s := range d.scalars(v, path) {
-				if err := checkJobText(s); err != nil {
+				if err := api.CheckJobText(s); err != nil {
 					d.add(v, fmt.Sprintf("%s[%d]", path, i), "%v", err)
 				} else if slices.Contains(p.Values, s) {
 					d.add(v, fmt.Sprintf("%s[%d]", path, i), "%q is listed twice", clipString(s, 64))
@@ -141,62 +135,14 @@ func (d *decoder) jobParam(j *JobTemplate, name string, key, n *yaml.Node, path 
 	return p, len(d.problems) == before
 }
 
-// checkJobText refuses what must never reach argv, an environment variable or a screen:
-// invalid UTF-8, control characters (a NUL ends a C string), more than MaxJobValue
-// characters.
-func checkJobText(v string) error {
-	switch {
-	case !utf8.ValidString(v):
-		return errors.New("not valid UTF-8")
-	case strings.ContainsFunc(v, unicode.IsControl):
-		return errors.New("control characters are not allowed")
-	case utf8.RuneCountInString(v) > MaxJobValue:
-		return fmt.Errorf("%d characters, at most %d", utf8.RuneCountInString(v), MaxJobValue)
-	}
-	return nil
-}
-
-// checkValue says what is wrong with value v of parameter p.
+// checkValue says what is wrong with value v of parameter p (api.JobParam.CheckValue,
+// with the pattern compiled when the file was read).
 func (j *JobTemplate) checkValue(p api.JobParam, v string) error {
-	if err := checkJobText(v); err != nil {
-		return err
+	re := j.patterns[p.Name]
+	if re == nil {
+		re = defaultJobRE
 	}
-	switch p.Type {
-	case api.JobParamString:
-		re := j.patterns[p.Name]
-		if re == nil {
-			re = defaultJobRE
-		}
-		if !re.MatchString(v) {
-			return fmt.Errorf("%q does not match %s", clipString(v, 64), re)
-		}
-	case api.JobParamInt:
-		n, err := strconv.ParseInt(v, 10, 64)
-		if !decimalRE.MatchString(v) || err != nil {
-			return fmt.Errorf("%q is not a decimal integer", clipString(v, 64))
-		}
-		if p.Min != nil && n < *p.Min || p.Max != nil && n > *p.Max {
-			return fmt.Errorf("%d is out of range [%s, %s]", n, bound(p.Min, "-∞"), bound(p.Max, "∞"))
-		}
-	case api.JobParamBool:
-		if v != "true" && v != "false" {
-			return fmt.Errorf("%q: want true or false", clipString(v, 64))
-		}
-	case api.JobParamEnum:
-		if !slices.Contains(p.Values, v) {
-			return fmt.Errorf("%q: want one of %s", clipString(v, 64), strings.Join(p.Values, ", "))
-		}
-	default:
-		return fmt.Errorf("unknown type %q", p.Type)
-	}
-	return nil
-}
-
-func bound(b *int64, none string) string {
-	if b == nil {
-		return none
-	}
-	return strconv.FormatInt(*b, 10)
+	return p.CheckValue(v, re)
 }
 
 // JobValueError is a request's value that the template refuses; Param is "" when the

@@ -44,12 +44,12 @@ const (
 	MaxJobTemplateName = 52
 	MaxJobParams       = 32
 	MaxJobArgs         = 128
-	MaxJobArg          = 4096 // characters of one argv element as written
-	MaxJobValue        = 1024 // characters of one parameter value
+	MaxJobArg          = 4096            // characters of one argv element as written
+	MaxJobValue        = api.MaxJobValue // characters of one parameter value
 )
 
 // DefaultJobPattern is what a string parameter without a pattern accepts.
-const DefaultJobPattern = `^[A-Za-z0-9._:/@=+-]{0,128}$`
+const DefaultJobPattern = api.DefaultJobPattern
 
 var (
 	jobParamNameRE = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
