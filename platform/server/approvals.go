@@ -152,17 +152,13 @@ func (s *Server) approvalsList(x *exchange) {
 		return
 	}
 	q := x.r.URL.Query()
-	teams := []string{}
-	for _, m := range s.cfg.Memberships(p.User) {
-		teams = append(teams, m.Team)
+	teams, picked, ok := s.readTeams(x, p.User, "approval requests")
+	if !ok {
+		return
 	}
 	f := store.ApprovalFilter{Teams: teams, User: p.User, States: []string{store.ApprovalPending}, Limit: 50}
-	if t := q.Get("team"); t != "" {
-		if !slices.Contains(teams, t) {
-			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its approval requests are not yours to read", p.User, t))
-			return
-		}
-		f.Teams, f.User = []string{t}, ""
+	if picked {
+		f.User = "" // one team's requests, not also the caller's own elsewhere
 	}
 	switch st := q.Get("status"); {
 	case st == "all":

@@ -135,16 +135,9 @@ func (s *Server) jobsList(x *exchange) {
 		return
 	}
 	q := x.r.URL.Query()
-	var teams []string
-	for _, m := range s.cfg.Memberships(p.User) {
-		teams = append(teams, m.Team)
-	}
-	if t := q.Get("team"); t != "" {
-		if !slices.Contains(teams, t) {
-			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its jobs are not yours to read", p.User, clip(t, 64)))
-			return
-		}
-		teams = []string{t}
+	teams, _, ok := s.readTeams(x, p.User, "jobs")
+	if !ok {
+		return
 	}
 	template := q.Get("template")
 	if template != "" {

@@ -106,19 +106,9 @@ func (s *Server) auditList(x *exchange) {
 		return
 	}
 	q := x.r.URL.Query()
-	var teams []string
-	for _, m := range s.cfg.Memberships(p.User) {
-		teams = append(teams, m.Team)
-	}
-	if teams == nil {
-		teams = []string{}
-	}
-	if t := q.Get("team"); t != "" {
-		if !slices.Contains(teams, t) {
-			s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its audit records are not yours to read", p.User, t))
-			return
-		}
-		teams = []string{t}
+	teams, _, ok := s.readTeams(x, p.User, "audit records")
+	if !ok {
+		return
 	}
 	limit, before := 50, int64(0)
 	if v := q.Get("before"); v != "" {
@@ -185,4 +175,23 @@ func (s *Server) denyRead(x *exchange, team string, target *api.Target, e api.Er
 		e.Details["auditId"] = written.ID
 	}
 	x.fail(status, e)
+}
+
+// readTeams is the teams a list read covers: the caller's, or the one ?team= names
+// (picked), which is refused and audited when the caller is not its member (what names
+// what was asked, for the message). ok is false when the refusal was answered.
+func (s *Server) readTeams(x *exchange, user, what string) (teams []string, picked, ok bool) {
+	teams = []string{}
+	for _, m := range s.cfg.Memberships(user) {
+		teams = append(teams, m.Team)
+	}
+	t := x.r.URL.Query().Get("team")
+	if t == "" {
+		return teams, false, true
+	}
+	if !slices.Contains(teams, t) {
+		s.denyRead(x, t, nil, apiError(api.CodeForbidden, "%s is not a member of team %q: its %s are not yours to read", user, clip(t, 64), what))
+		return nil, true, false
+	}
+	return []string{t}, true, true
 }
