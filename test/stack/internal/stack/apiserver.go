@@ -75,24 +75,7 @@ func APIServerStart(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	reg, err := proc.OpenRegistry(d.PidsFile())
-	if err != nil {
-		return err
-	}
-	r, err := proc.Start(spec)
-	if err != nil {
-		return err
-	}
-	// Recorded at once, like `up` does, so that `down` stops it even if the wait fails.
-	if err := reg.Replace(r.Proc); err != nil {
-		return err
-	}
-	err = pollWith(ctx, "kube-apiserver ready", 60*time.Second, func(ctx context.Context) error {
-		if done, err := r.Exited(); done {
-			return permanent{fmt.Errorf("%s exited (%v); last lines of %s:\n%s", r.Name, err, r.Log, proc.Tail(r.Log, 15))}
-		}
-		return ready(ctx)
-	})
+	r, err := startRecorded(ctx, d, spec, "kube-apiserver ready", 60*time.Second, ready)
 	if err != nil {
 		return err
 	}
@@ -149,4 +132,28 @@ func apiServerReadiness(d Dirs) (func(context.Context) error, error) {
 	}
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	return func(ctx context.Context) error { return httpOK(ctx, client, url+"/readyz", token) }, nil
+}
+
+// startRecorded starts spec, records it in pids.json in place of the process of the same
+// name at once (like `up` does, so that `down` stops it even if the wait fails), and waits
+// until ready answers (what names the wait in errors).
+func startRecorded(ctx context.Context, d Dirs, spec proc.Spec, what string, timeout time.Duration, ready func(context.Context) error) (*proc.Running, error) {
+	reg, err := proc.OpenRegistry(d.PidsFile())
+	if err != nil {
+		return nil, err
+	}
+	r, err := proc.Start(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := reg.Replace(r.Proc); err != nil {
+		return nil, err
+	}
+	err = pollWith(ctx, what, timeout, func(ctx context.Context) error {
+		if done, err := r.Exited(); done {
+			return permanent{fmt.Errorf("%s exited (%v); last lines of %s:\n%s", r.Name, err, r.Log, proc.Tail(r.Log, 15))}
+		}
+		return ready(ctx)
+	})
+	return r, err
 }

@@ -55,25 +55,11 @@ func PlatformRestart(ctx context.Context, out io.Writer) error {
 			return err
 		}
 	}
-	reg, err := proc.OpenRegistry(d.PidsFile())
-	if err != nil {
-		return err
-	}
-	r, err := proc.Start(spec)
-	if err != nil {
-		return err
-	}
-	if err := reg.Replace(r.Proc); err != nil {
-		return err
-	}
 	url, err := platformURLOf(d)
 	if err != nil {
 		return err
 	}
-	err = pollWith(ctx, "vigie serve ready", 30*time.Second, func(ctx context.Context) error {
-		if done, err := r.Exited(); done {
-			return permanent{fmt.Errorf("%s exited (%v); last lines of %s:\n%s", r.Name, err, r.Log, proc.Tail(r.Log, 15))}
-		}
+	r, err := startRecorded(ctx, d, spec, "vigie serve ready", 30*time.Second, func(ctx context.Context) error {
 		return httpOK(ctx, http.DefaultClient, url+"/readyz", "")
 	})
 	if err != nil {
