@@ -130,6 +130,17 @@ func (d *actionDialog) title() string {
 
 // request builds the API request from the fields; an error names what is missing.
 func (d *actionDialog) request() (api.ActionRequest, error) {
+	r, err := d.draft()
+	if err == nil && d.prod && len([]rune(r.Reason)) < minReason {
+		return r, fmt.Errorf("reason: %d characters at least in production", minReason)
+	}
+	return r, err
+}
+
+// draft is the request as the dialog's fields stand, its reason as typed so far: what a
+// dry run asks about (the server wants no reason for a dry run, so what would change
+// shows before the user says why).
+func (d *actionDialog) draft() (api.ActionRequest, error) {
 	r := api.ActionRequest{Kind: api.ActionKind(d.req.Kind), Target: api.Target{Namespace: d.req.Namespace, Name: d.req.Name},
 		Expect: &api.Expect{ResourceVersion: d.req.ResourceVersion}}
 	i := 0
@@ -181,9 +192,6 @@ func (d *actionDialog) request() (api.ActionRequest, error) {
 		i++
 	}
 	r.Reason = strings.TrimSpace(d.fields[i].Value())
-	if d.prod && len([]rune(r.Reason)) < minReason {
-		return r, fmt.Errorf("reason: %d characters at least in production", minReason)
-	}
 	return r, nil
 }
 
@@ -274,12 +282,11 @@ func (m *Model) openAction(req views.ActionRequested) tea.Cmd {
 // dryRun asks the server what the action would change.
 func (m *Model) dryRun() tea.Cmd {
 	d := m.action
-	req, err := d.request()
+	req, err := d.draft()
 	if err != nil {
 		d.preview, d.previewE = nil, ""
 		return nil
 	}
-	req.Reason = "dry run: " + req.Reason
 	var key string
 	if d.job != nil { // one dry run per set of values
 		if key = valuesKey(req.Params.Values); key == d.job.asked {

@@ -296,10 +296,6 @@ func (d *actionDialog) jobPreview(s *themes.Styles, inner int) []string {
 	switch {
 	case err != nil:
 		return []string{s.Warning.Render("✗ " + err.Error() + " — fix it first (the server checks again)")}
-	case d.prod && (d.preview == nil || f.shown != valuesKey(vals)) && f.asked != valuesKey(vals):
-		if _, err := d.request(); err != nil { // production: the server wants the reason first
-			return []string{s.Muted.Render(fmt.Sprintf("production: the server's dry run follows the reason (%d characters at least)", minReason))}
-		}
 	case d.previewE != "" && f.shown == valuesKey(vals):
 		var out []string
 		for _, l := range strings.Split(ansi.Wrap("dry run refused: "+termtext.Line(d.previewE), inner, " "), "\n") {

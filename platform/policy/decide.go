@@ -13,6 +13,10 @@ import (
 type Subject struct {
 	User     string
 	ReadOnly bool // a read-only (review) token: no write is ever allowed
+	// DryRun: the caller only asks what the action would change (nothing changes), as
+	// vigie's dialogs do before the reason is typed: no reason is required. Everything
+	// else (team, role, policy, limits) is decided as for the action itself.
+	DryRun bool
 }
 
 // Decision is the policy's answer. Reason is written for the user; Code is the API error
@@ -34,7 +38,8 @@ func (d Decision) deny(code, format string, args ...any) Decision {
 // Decide says whether sub may run req, checking the action's own target: the team must
 // own the target namespace, the user must have a role in that team, the policy of the
 // namespace's environment class must allow (or ask approval for) the action for that
-// role, production writes need a reason, and parameters stay within the limits. A
+// role, production writes need a reason (not their dry runs), and parameters stay
+// within the limits. A
 // silence is decided by the policy of the team's most sensitive environment class (it
 // matches the team's alerts of every namespace), needs a reason (its comment) and may
 // not change the team's own alert matchers. It does no I/O. Anything not explicitly
@@ -68,7 +73,7 @@ func (c *Config) Decide(sub Subject, req api.ActionRequest) Decision {
 	default:
 		return d.deny(api.CodeForbidden, "no policy rule allows %s to %ss of %s in %s namespaces", req.Kind, role, team.Name, env)
 	}
-	if env == api.EnvProduction {
+	if env == api.EnvProduction && !sub.DryRun {
 		if n := utf8.RuneCountInString(strings.TrimSpace(req.Reason)); n < MinProductionReason {
 			return d.deny(api.CodeReasonRequired, "a production %s needs a reason of at least %d characters (got %d)", req.Kind, MinProductionReason, n)
 		}
@@ -77,7 +82,7 @@ func (c *Config) Decide(sub Subject, req api.ActionRequest) Decision {
 		return d.deny(api.CodeLimit, "scale to %d replicas is above the limit of %d", *req.Params.Replicas, c.Limits.MaxReplicas)
 	}
 	if req.Kind == api.ActionSilence {
-		if strings.TrimSpace(req.Reason) == "" {
+		if strings.TrimSpace(req.Reason) == "" && !sub.DryRun {
 			return d.deny(api.CodeReasonRequired, "a silence needs a reason: it is the silence's comment in Alertmanager")
 		}
 		if _, err := team.SilenceMatchers(req.Params.Matchers); err != nil {

@@ -68,6 +68,11 @@ func TestDecide(t *testing.T) {
 		{"production reason of 10", Subject{User: "lena"}, restart("payments", "1234567890"), Allow, "", ""},
 		{"production reason counts characters", Subject{User: "lena"}, restart("payments", "éééééééééé"), Allow, "", ""},
 		{"approval needs the reason too", Subject{User: "olivia"}, scale("payments", 4, "short"), Deny, api.CodeReasonRequired, ""},
+		// A dry run changes nothing: it needs no reason, and is otherwise decided alike.
+		{"production dry run without reason", Subject{User: "lena", DryRun: true}, restart("payments", ""), Allow, "", ""},
+		{"dry run of what the role may not do", Subject{User: "alice", DryRun: true}, restart("payments", ""), Deny, api.CodeForbidden, ""},
+		{"dry run above the limit", Subject{User: "lena", DryRun: true}, scale("payments", 9, ""), Deny, api.CodeLimit, ""},
+		{"read-only dry run", Subject{User: "lena", ReadOnly: true, DryRun: true}, restart("payments", ""), Deny, api.CodeReadOnly, ""},
 		// Bounds.
 		{"scale above the limit", Subject{User: "lena"}, scale("payments", 9, reason), Deny, api.CodeLimit, "above the limit of 8"},
 		{"scale at the limit", Subject{User: "lena"}, scale("payments", 8, reason), Allow, "", ""},

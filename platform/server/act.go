@@ -94,7 +94,7 @@ func (s *Server) act(x *exchange) {
 		return
 	}
 
-	d := s.cfg.Decide(policy.Subject{User: p.User, ReadOnly: p.ReadOnly}, req)
+	d := s.cfg.Decide(policy.Subject{User: p.User, ReadOnly: p.ReadOnly, DryRun: dryRun}, req)
 	rec.Role = d.Role
 	if d.Effect == policy.Deny {
 		s.refuse(x, rec, api.ErrorBody{Code: d.Code, Message: d.Reason})

@@ -181,6 +181,17 @@ func TestDryRunChangesNothing(t *testing.T) {
 	if r := e.do("POST", "/v1/actions?dryRun=true", "olivia", scaleReq("payments", "checkout", 6, reason)); r.status != 200 {
 		t.Errorf("oncall dry run: %d %s", r.status, r.body)
 	}
+	// In production, what would change shows before the reason is typed: a dry run needs
+	// none; the action itself still does.
+	if r := e.do("POST", "/v1/actions?dryRun=true", "lena", scaleReq("payments", "checkout", 5, "")); r.status != 200 || !r.outcome(t).DryRun {
+		t.Errorf("production dry run without a reason: %d %s", r.status, r.body)
+	}
+	if r := e.do("POST", "/v1/actions", "lena", scaleReq("payments", "checkout", 5, "")); r.status != 422 || r.errorBody(t).Code != api.CodeReasonRequired {
+		t.Errorf("production scale without a reason: %d %s", r.status, r.body)
+	}
+	if e.kube.Updates.Load() != 0 {
+		t.Error("a dry run or a refusal changed the deployment")
+	}
 }
 
 func TestApprovalIsPendingAndRunsNothing(t *testing.T) {
