@@ -113,3 +113,24 @@ func TestRenderNeverPanicsNorOverflows(t *testing.T) {
 		}
 	}
 }
+
+// The target column names what was acted on: a query's database, a silence's namespace,
+// an object's namespace/name; a database name from the server cannot reach the terminal.
+func TestTargetText(t *testing.T) {
+	for _, c := range []struct {
+		r    api.AuditRecord
+		want string
+	}{
+		{api.AuditRecord{Kind: api.QuerySQL, Query: &api.QueryAudit{Database: "payments"}}, "db payments"},
+		{api.AuditRecord{Kind: api.ActionSilence, Target: &api.Target{Namespace: "payments"}}, "payments"},
+		{api.AuditRecord{Kind: api.ActionScale, Target: &api.Target{Namespace: "payments", Name: "ledger"}}, "payments/ledger"},
+		{api.AuditRecord{Kind: api.ActionScale}, "-"},
+	} {
+		if got := targetText(c.r); got != c.want {
+			t.Errorf("%s: %q, want %q", c.r.Kind, got, c.want)
+		}
+	}
+	if got := targetText(api.AuditRecord{Query: &api.QueryAudit{Database: "x\x1b]0;pwned\x07"}}); strings.ContainsAny(got, "\x1b\x07") {
+		t.Errorf("control characters reach the screen: %q", got)
+	}
+}

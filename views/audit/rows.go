@@ -97,8 +97,13 @@ func kindText(r api.AuditRecord) string {
 }
 
 func targetText(r api.AuditRecord) string {
-	if r.Target == nil || (r.Target.Namespace == "" && r.Target.Name == "") {
+	switch {
+	case r.Query != nil && r.Query.Database != "": // a query's target is its database
+		return "db " + termtext.Line(r.Query.Database)
+	case r.Target == nil || (r.Target.Namespace == "" && r.Target.Name == ""):
 		return "-"
+	case r.Target.Name == "": // a silence: the team's namespace
+		return termtext.Line(r.Target.Namespace)
 	}
 	return termtext.Line(r.Target.String())
 }
