@@ -27,7 +27,7 @@ const (
 
 func columns() []table.Column {
 	return []table.Column{
-		colSeverity: {Title: "Severity", Min: 8, Max: 10},
+		colSeverity: {Title: "Severity", Min: 8, Max: 10, Desc: true},
 		colAlert:    {Title: "Alert", Min: 12, Max: 40, Flex: true},
 		colCount:    {Title: "N", Min: 2, Max: 4, Right: true, Desc: true, Priority: 1, HideSame: true},
 		colService:  {Title: "Service", Min: 7, Max: 24, Priority: 4},
@@ -127,7 +127,7 @@ func alertRow(id string, a alertmanager.Alert, rank, n int, silences map[string]
 		}
 		return t
 	}
-	sev := table.Num(severityText(a), float64(rank))
+	sev := table.Num(severityText(a), -float64(rank)) // the worst ranks 0: the highest severity, sorted first (↓)
 	sev.Tone = tone(levelTone(a.Level()))
 	name := termtext.Line(a.Name)
 	summary := a.Summary
