@@ -146,6 +146,22 @@ func (f *jobForm) values(fields []textinput.Model) (map[string]string, error) {
 	return out, nil
 }
 
+// missing names the required parameters still empty.
+func (f *jobForm) missing(fields []textinput.Model) []string {
+	var out []string
+	for i, p := range f.tpl.Params {
+		if p.Required && f.value(fields, i) == "" {
+			out = append(out, termtext.Line(p.Name))
+		}
+	}
+	return out
+}
+
+// anyTouched reports whether the user left a parameter's field yet.
+func (f *jobForm) anyTouched() bool {
+	return slices.Contains(f.touched, true)
+}
+
 // valuesKey identifies a set of values (the dry run on screen is of these values or not).
 func valuesKey(v map[string]string) string {
 	b, _ := json.Marshal(v) // sorted keys
@@ -294,6 +310,9 @@ func (d *actionDialog) jobPreview(s *themes.Styles, inner int) []string {
 	f := d.job
 	vals, err := f.values(d.fields)
 	switch {
+	case err != nil && len(f.missing(d.fields)) > 0 && !f.anyTouched():
+		// Just opened: nothing is wrong yet, something is to be filled in.
+		return []string{s.Muted.Render("fill in " + strings.Join(f.missing(d.fields), ", ") + " to see what would run")}
 	case err != nil:
 		return []string{s.Warning.Render("✗ " + err.Error() + " — fix it first (the server checks again)")}
 	case d.previewE != "" && f.shown == valuesKey(vals):

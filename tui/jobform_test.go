@@ -131,13 +131,16 @@ func TestJobFormShowsEveryParameterWithItsDefault(t *testing.T) {
 		"▸ service:  ◀ ledger ▶", "enum ledger|checkout · whose cache · default ledger · ←/→ choose",
 		"batch:    100", "dry:      [x] true", "ticket*:", "reason:", "confirm:")
 	// The required ticket is empty: the client says so, and asks the server nothing yet.
-	mustShow(t, m, "✗ ticket: required — fix it first (the server checks again)")
+	mustShow(t, m, "fill in ticket to see what would run")
 	if len(f.dry) != 0 {
 		t.Fatalf("a dry run with a missing required value: %+v", f.dry)
 	}
 	if strings.Contains(screen(m), "✗ required") {
 		t.Fatal("an empty field is marked only once the user has left it")
 	}
+	// Leaving the required field empty: now it is a mistake, said as one.
+	drive(t, m, press("tab"), press("tab"), press("tab"), press("tab"))
+	mustShow(t, m, "✗ ticket: required — fix it first (the server checks again)")
 }
 
 func TestEnumCyclesBoolTogglesAndNeitherTakesText(t *testing.T) {
