@@ -378,7 +378,7 @@ func (v *View) health(svc string, d *appsv1.Deployment, sig *prom.Signals) (stri
 		info := workloads.DeploymentStatus(d)
 		switch {
 		case info.Desired > 0 && info.Ready == 0:
-			worse("✖ no pod", table.ToneDanger, 4)
+			worse("✖ down", table.ToneDanger, 4) // no pod ready: nothing serves
 		case info.Ready < info.Desired:
 			worse("▲ degraded", table.ToneWarning, 2)
 		}

@@ -77,7 +77,7 @@ func TestHomeShowsTheWorstFirst(t *testing.T) {
 	if !strings.HasPrefix(lines[2], "ledger") || !strings.Contains(lines[2], "✖ firing") {
 		t.Fatalf("the service with a critical alert comes first:\n%s", strings.Join(lines, "\n"))
 	}
-	if !strings.HasPrefix(lines[3], "fraud-worker") || !strings.Contains(lines[3], "✖ no pod") {
+	if !strings.HasPrefix(lines[3], "fraud-worker") || !strings.Contains(lines[3], "✖ down") {
 		t.Fatalf("a service with no pod ready is next:\n%s", strings.Join(lines, "\n"))
 	}
 	for _, want := range []string{"40.0/s", "35.0%", "900ms", "40m ago", "26h ago", "2/2", "0/1"} {
