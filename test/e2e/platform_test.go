@@ -37,7 +37,7 @@ func TestRunbookJobFromTheTerminal(t *testing.T) {
 	s.waitFor(60*time.Second, m[1], "succeeded")
 	s.keys("Tab", "/")
 	s.keys(m[1], "Enter")
-	s.waitFor(10*time.Second, "Recent runs (1 of")
+	s.waitFor(10*time.Second, "/"+m[1]+"  (esc clears)", "▸ Recent runs (1")
 	s.keys("l")
 	screen = s.waitFor(30*time.Second, "logs · job/"+m[1], "parameter ticket="+ticket, "result=ok")
 	t.Logf("the job's logs:\n%s", screen)
