@@ -135,9 +135,9 @@ func formatTimeout(d time.Duration) string {
 func (d *decoder) teamScope(t *Team, key string, v *yaml.Node, path string) {
 	switch key {
 	case "prometheusMatchers":
-		t.PrometheusMatchers = d.labelEqualities(v, path)
+		t.PrometheusMatchers = d.equalities(v, path, "series", true)
 	case "lokiMatchers":
-		t.LokiMatchers = d.labelEqualities(v, path)
+		t.LokiMatchers = d.equalities(v, path, "streams", true)
 	case "oncall":
 		d.object(v, path, []string{"schedule"}, func(_ string, _, v *yaml.Node, path string) {
 			if s, ok := d.str(v, path); ok {
@@ -151,32 +151,6 @@ func (d *decoder) teamScope(t *Team, key string, v *yaml.Node, path string) {
 	case "jobs":
 		t.Jobs = d.jobs(v, path)
 	}
-}
-
-// labelEqualities decodes label name -> value equalities for PromQL or LogQL selectors.
-func (d *decoder) labelEqualities(n *yaml.Node, path string) map[string]string {
-	out := map[string]string{}
-	for _, p := range d.mapping(n, path) {
-		name, mpath := p.key.Value, join(path, p.key.Value)
-		if !ValidLabelName(name) || strings.HasPrefix(name, "__") {
-			d.add(p.key, mpath, "label name %q: want letters, digits and '_', not starting with a digit or '__'", clipString(name, 64))
-			continue
-		}
-		v, ok := d.str(p.value, mpath)
-		if !ok {
-			continue
-		}
-		if v == "" {
-			d.add(p.value, mpath, "an empty value would match series without the label: give the team's value")
-			continue
-		}
-		if err := CheckMatcherValue(v); err != nil {
-			d.add(p.value, mpath, "%v", err)
-			continue
-		}
-		out[name] = v
-	}
-	return out
 }
 
 // jobs decodes a team's job templates.

@@ -97,15 +97,26 @@ func (d *decoder) duration(n *yaml.Node, path string, lo, hi time.Duration) (tim
 // alertMatchers decodes a team's alert matchers: label name -> value, equalities. It
 // returns a non-nil map when the key is present, even empty (which is a problem).
 func (d *decoder) alertMatchers(n *yaml.Node, path string) map[string]string {
-	out := map[string]string{}
-	pairs := d.mapping(n, path)
-	if len(pairs) == 0 {
+	out := d.equalities(n, path, "alerts", false)
+	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" || n.Kind == yaml.MappingNode && len(n.Content) == 0 {
 		d.add(n, path, "a team needs at least one alert matcher (leave alertMatchers out for the default, team: NAME)")
 	}
-	for _, p := range pairs {
+	return out
+}
+
+// equalities decodes label name -> value equalities (the team's alert, PromQL or LogQL
+// matchers); what names what they select, for messages; noReserved also refuses names
+// starting with "__" (Prometheus' and Loki's internal labels).
+func (d *decoder) equalities(n *yaml.Node, path, what string, noReserved bool) map[string]string {
+	out := map[string]string{}
+	for _, p := range d.mapping(n, path) {
 		name, mpath := p.key.Value, join(path, p.key.Value)
-		if !ValidLabelName(name) {
-			d.add(p.key, mpath, "label name %q: want letters, digits and '_', not starting with a digit", name)
+		switch {
+		case noReserved && (!ValidLabelName(name) || strings.HasPrefix(name, "__")):
+			d.add(p.key, mpath, "label name %q: want letters, digits and '_', not starting with a digit or '__'", clipString(name, 64))
+			continue
+		case !ValidLabelName(name):
+			d.add(p.key, mpath, "label name %q: want letters, digits and '_', not starting with a digit", clipString(name, 64))
 			continue
 		}
 		v, ok := d.str(p.value, mpath)
@@ -113,7 +124,7 @@ func (d *decoder) alertMatchers(n *yaml.Node, path string) map[string]string {
 			continue
 		}
 		if v == "" {
-			d.add(p.value, mpath, "an empty value would match alerts without the label: give the team's value")
+			d.add(p.value, mpath, "an empty value would match %s without the label: give the team's value", what)
 			continue
 		}
 		if err := CheckMatcherValue(v); err != nil {
