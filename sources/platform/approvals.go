@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/vigie-dev/vigie/platform/api"
 )
@@ -22,18 +21,8 @@ type ApprovalQuery struct {
 // Approvals returns approval requests, newest first: those the caller may decide on
 // carry MayDecide; the caller's own are there too.
 func (c *Client) Approvals(ctx context.Context, q ApprovalQuery) (api.ApprovalsResponse, error) {
-	v := url.Values{}
-	if q.Team != "" {
-		v.Set("team", q.Team)
-	}
-	if q.Status != "" {
-		v.Set("status", q.Status)
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
 	var out api.ApprovalsResponse
-	err := c.call(ctx, http.MethodGet, "/v1/approvals", v, nil, &out)
+	err := c.call(ctx, http.MethodGet, "/v1/approvals", params("team", q.Team, "status", q.Status, "limit", positive(int64(q.Limit))), nil, &out)
 	return out, err
 }
 

@@ -190,22 +190,31 @@ type AuditQuery struct {
 
 // Audit returns a page of audit records, newest first.
 func (c *Client) Audit(ctx context.Context, q AuditQuery) (api.AuditResponse, error) {
-	v := url.Values{}
-	if q.Team != "" {
-		v.Set("team", q.Team)
-	}
-	if q.Before > 0 {
-		v.Set("before", strconv.FormatInt(q.Before, 10))
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
 	var out api.AuditResponse
-	err := c.call(ctx, http.MethodGet, "/v1/audit", v, nil, &out)
+	err := c.call(ctx, http.MethodGet, "/v1/audit", params("team", q.Team, "before", positive(q.Before), "limit", positive(int64(q.Limit))), nil, &out)
 	return out, err
 }
 
 const maxAnswer = 8 << 20
+
+// params is a query string of name, value pairs, the empty values left out.
+func params(kv ...string) url.Values {
+	v := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			v.Set(kv[i], kv[i+1])
+		}
+	}
+	return v
+}
+
+// positive is n in decimal, "" when it is not positive (the server's default).
+func positive(n int64) string {
+	if n <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 // call sends one request; path is escaped (its segments with url.PathEscape).
 func (c *Client) call(ctx context.Context, method, path string, query url.Values, in, out any) error {

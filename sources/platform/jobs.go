@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/vigie-dev/vigie/platform/api"
 )
@@ -22,18 +21,8 @@ type JobQuery struct {
 // template is Act (or DryRun) with Kind api.ActionJob, Target{Namespace: the template's
 // namespace, Name: the template's name} and Params.Values.
 func (c *Client) Jobs(ctx context.Context, q JobQuery) (api.JobsResponse, error) {
-	v := url.Values{}
-	if q.Team != "" {
-		v.Set("team", q.Team)
-	}
-	if q.Template != "" {
-		v.Set("template", q.Template)
-	}
-	if q.Limit > 0 {
-		v.Set("limit", strconv.Itoa(q.Limit))
-	}
 	var out api.JobsResponse
-	err := c.call(ctx, http.MethodGet, "/v1/jobs", v, nil, &out)
+	err := c.call(ctx, http.MethodGet, "/v1/jobs", params("team", q.Team, "template", q.Template, "limit", positive(int64(q.Limit))), nil, &out)
 	return out, err
 }
 
