@@ -59,3 +59,18 @@ func isPlain(s string) bool {
 	}
 	return true
 }
+
+// FirstLine is the first line of s, cut to at most max bytes on a character boundary
+// (with "…" when cut): what a status line or a table cell shows of a longer text. It does
+// not neutralise control sequences (Line does).
+func FirstLine(s string, max int) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

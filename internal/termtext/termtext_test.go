@@ -49,3 +49,20 @@ func FuzzSanitizeLeavesNoControl(f *testing.F) {
 		}
 	})
 }
+
+func TestFirstLine(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"one\ntwo", 10, "one"},
+		{"short", 10, "short"},
+		{"abcdef", 3, "abc…"},
+		{"aé", 2, "a…"}, // é is two bytes: never cut inside a character
+	} {
+		if got := FirstLine(c.in, c.max); got != c.want {
+			t.Errorf("FirstLine(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}

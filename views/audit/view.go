@@ -15,9 +15,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
-	"github.com/vigie-dev/vigie/internal/termtext"
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/views"
@@ -373,37 +371,22 @@ func (v *View) status(width int) string {
 		count = fmt.Sprintf("%d of %s", shown, count)
 	}
 	parts := []string{s.Primary.Render("audit"), s.Muted.Render("[" + count + "]")}
-	var marker string
-	now := v.env.Now()
-	switch {
-	case v.env.Audit == nil:
-		parts = append(parts, s.Warning.Render("no platform API"))
-	case v.at.IsZero() && v.err != nil:
-		parts = append(parts, s.Danger.Render(errText(v.err)))
-	case v.at.IsZero():
-		parts = append(parts, s.Muted.Render("loading…"))
-	case v.err != nil && !v.partial:
-		marker = s.Stale.Render("STALE ⚠ last data " + age(v.at, now) + " ago: " + errText(v.err))
-	default:
-		parts = append(parts, s.OK.Render("●")+" "+s.OK.Render("live")+" "+
-			s.Muted.Render("(refreshed "+age(v.at, now)+" ago)"))
-		if v.err != nil {
-			parts = append(parts, s.Warning.Render("older records not loaded: "+errText(v.err)))
-		}
+	p := pane.Polled{API: v.env.Audit != nil, At: v.at, Err: v.err}
+	if v.partial {
+		p.Err = nil // the newest records came: only older pages failed (said below)
 	}
-	line := strings.Join(parts, " ")
-	if marker != "" {
-		// On the same line when it fits, else on a line of its own: the error matters.
-		if ansi.StringWidth(line)+1+ansi.StringWidth(marker) <= width {
-			return table.Fit(line+" "+marker, width)
-		}
-		return table.Fit(line, width) + "\n" + table.Fit(marker, width)
+	state, stale := p.State(s, v.env.Now())
+	if state != "" {
+		parts = append(parts, state)
 	}
-	return table.Fit(line, width)
+	if v.partial && v.err != nil && !v.at.IsZero() {
+		parts = append(parts, s.Warning.Render("older records not loaded: "+errText(v.err)))
+	}
+	return pane.StatusLine(strings.Join(parts, " "), stale, width)
 }
 
 // errText is the first line of an error, made safe to draw.
-func errText(err error) string { return termtext.Line(firstLine(err.Error())) }
+func errText(err error) string { return pane.ErrText(err) }
 
 // join stacks the non-empty parts of a screen.
 func join(parts ...string) string {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/vigie-dev/vigie/internal/termtext"
@@ -102,28 +101,11 @@ func (v *View) emptyRuns() string {
 func (v *View) status(width int) string {
 	s := v.env.Styles
 	parts := []string{s.Primary.Render("jobs"), s.Muted.Render("[" + plural(v.templates.Total(), "template") + " · " + plural(v.runs.Total(), "run") + "]")}
-	var marker string
-	now := v.env.Now()
-	switch {
-	case v.env.Jobs == nil:
-		parts = append(parts, s.Warning.Render("no platform API"))
-	case v.at.IsZero() && v.err != nil:
-		parts = append(parts, s.Danger.Render(errText(v.err)))
-	case v.at.IsZero():
-		parts = append(parts, s.Muted.Render("loading…"))
-	case v.err != nil:
-		marker = s.Stale.Render("STALE ⚠ last data " + duration.HumanDuration(now.Sub(v.at)) + " ago: " + errText(v.err))
-	default:
-		parts = append(parts, s.OK.Render("● live")+" "+s.Muted.Render("(refreshed "+duration.HumanDuration(now.Sub(v.at))+" ago)"))
+	state, stale := pane.Polled{API: v.env.Jobs != nil, At: v.at, Err: v.err}.State(s, v.env.Now())
+	if state != "" {
+		parts = append(parts, state)
 	}
-	line := strings.Join(parts, " ")
-	if marker == "" {
-		return table.Fit(line, width)
-	}
-	if ansi.StringWidth(line)+1+ansi.StringWidth(marker) <= width {
-		return table.Fit(line+" "+marker, width)
-	}
-	return table.Fit(line, width) + "\n" + table.Fit(marker, width)
+	return pane.StatusLine(strings.Join(parts, " "), stale, width)
 }
 
 const keyWidth = 12
@@ -232,7 +214,7 @@ func plural(n int, word string) string {
 }
 
 // errText is the first line of an error, made safe to draw.
-func errText(err error) string { return termtext.Line(firstLine(err.Error())) }
+func errText(err error) string { return pane.ErrText(err) }
 
 func firstN(lines []string, n int) []string {
 	if len(lines) > n {

@@ -109,13 +109,7 @@ func staleProblem(s kube.Snapshot) (kube.Problem, bool) {
 	return oldest, found
 }
 
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	if len(s) > 160 {
-		s = s[:160] + "…"
-	}
-	return s
-}
+func firstLine(s string) string { return termtext.FirstLine(s, 160) }
 
 // scopeNamespaces are the namespaces the snapshot covers: those with data or a problem.
 func scopeNamespaces(s kube.Snapshot) []string {

@@ -1,0 +1,54 @@
+package pane
+
+import (
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+	"k8s.io/apimachinery/pkg/util/duration"
+
+	"github.com/vigie-dev/vigie/internal/termtext"
+	"github.com/vigie-dev/vigie/themes"
+	"github.com/vigie-dev/vigie/views/table"
+)
+
+// Polled is the state of a screen's data fetched from the platform API: whether there is
+// an API at all, when data last arrived (zero: never) and the last fetch's error.
+type Polled struct {
+	API bool
+	At  time.Time
+	Err error
+}
+
+// State words p for a status line: the part that follows the screen's name ("no
+// platform API", the error when nothing ever came, "loading…", or "● live (refreshed 3s
+// ago)"), and, once data came and a later fetch failed, a STALE marker with the data's
+// age and the error instead.
+func (p Polled) State(s *themes.Styles, now time.Time) (part, stale string) {
+	switch {
+	case !p.API:
+		return s.Warning.Render("no platform API"), ""
+	case p.At.IsZero() && p.Err != nil:
+		return s.Danger.Render(ErrText(p.Err)), ""
+	case p.At.IsZero():
+		return s.Muted.Render("loading…"), ""
+	case p.Err != nil:
+		return "", s.Stale.Render("STALE ⚠ last data " + duration.HumanDuration(now.Sub(p.At)) + " ago: " + ErrText(p.Err))
+	}
+	return s.OK.Render("● live") + " " + s.Muted.Render("(refreshed "+duration.HumanDuration(now.Sub(p.At))+" ago)"), ""
+}
+
+// StatusLine is a screen's status line and its stale marker: on one line when they fit
+// in width, else the marker on a line of its own (the error matters).
+func StatusLine(line, stale string, width int) string {
+	switch {
+	case stale == "":
+		return table.Fit(line, width)
+	case ansi.StringWidth(line)+1+ansi.StringWidth(stale) <= width:
+		return table.Fit(line+" "+stale, width)
+	}
+	return table.Fit(line, width) + "\n" + table.Fit(stale, width)
+}
+
+// ErrText is an error's first line, with control sequences neutralised: what a status
+// line shows of a remote error.
+func ErrText(err error) string { return termtext.Line(termtext.FirstLine(err.Error(), 200)) }
