@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,10 +35,9 @@ func TestRunbookJobFromTheTerminal(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no job name on screen:\n%s", screen)
 	}
-	s.waitFor(60*time.Second, m[1], "succeeded")
+	s.waitLine(60*time.Second, m[1], "succeeded") // the run's own row (the flash names it too)
 	s.keys("Tab", "/")
 	s.keys(m[1], "Enter")
-	s.waitFor(10*time.Second, "/"+m[1]+"  (esc clears)", "▸ Recent runs (1")
 	s.keys("l")
 	screen = s.waitFor(30*time.Second, "logs · job/"+m[1], "parameter ticket="+ticket, "result=ok")
 	t.Logf("the job's logs:\n%s", screen)
@@ -56,4 +56,26 @@ func TestSavedQueryFromTheTerminal(t *testing.T) {
 	s.keys("Down", "Down", "Down", "Enter")
 	screen := s.waitFor(30*time.Second, "rows ·", "audit aud_", "orders", "refunds")
 	t.Logf("the query's result:\n%s", screen)
+}
+
+// waitLine waits until one line of the screen holds every part.
+func (s *session) waitLine(d time.Duration, parts ...string) string {
+	s.t.Helper()
+	end := time.Now().Add(d)
+	for {
+		screen := s.capture()
+		for _, line := range strings.Split(screen, "\n") {
+			ok := true
+			for _, p := range parts {
+				ok = ok && strings.Contains(line, p)
+			}
+			if ok {
+				return line
+			}
+		}
+		if time.Now().After(end) {
+			s.t.Fatalf("no line with %q within %v:\n%s", parts, d, screen)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
