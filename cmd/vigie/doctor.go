@@ -16,6 +16,8 @@ import (
 	"github.com/vigie-dev/vigie/sources"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/sources/kube"
+	"github.com/vigie-dev/vigie/sources/loki"
+	"github.com/vigie-dev/vigie/sources/platform"
 	"github.com/vigie-dev/vigie/sources/prom"
 )
 
@@ -26,7 +28,9 @@ func newDoctorCmd(a *app) *cobra.Command {
 		Short: "Check that vigie can reach each source of the context, as whom, with what rights",
 		Long: `Probe every source configured in the selected context: the Kubernetes API (version,
 who you are, whether you may list pods, deployments and events in each of the team's
-namespaces), Prometheus and Alertmanager (reachable, version). Exits 1 when a check fails.`,
+namespaces), Prometheus and Alertmanager (reachable, version), Loki (reachable with the
+tenant), and the platform API (ready, whose the token is, the team's role and scope there).
+Exits 1 when a check fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := a.load(config.SecretFilesSelected)
@@ -51,7 +55,7 @@ namespaces), Prometheus and Alertmanager (reachable, version). Exits 1 when a ch
 }
 
 // runProbes probes the sources of the context concurrently and returns the checks in a
-// stable order: kubernetes, prometheus, alertmanager.
+// stable order: kubernetes, prometheus, alertmanager, loki, platform.
 func runProbes(ctx context.Context, res *config.Resolved, version string) []sources.Check {
 	c := res.Context
 	var namespaces []string
@@ -90,6 +94,29 @@ func runProbes(ctx context.Context, res *config.Resolved, version string) []sour
 			return am.Probe(ctx)
 		})
 	}
+	if e := c.Loki; e != nil {
+		probes = append(probes, func() []sources.Check {
+			lc, err := loki.New(loki.Options{URL: e.URL.String(), Tenant: e.Tenant, BearerToken: e.BearerToken.Reveal(),
+				Username: e.Username, Password: e.Password.Reveal(), Timeout: e.Timeout})
+			if err != nil {
+				return []sources.Check{{Source: "loki", Name: "configured", Detail: err.Error()}}
+			}
+			return lc.Probe(ctx, time.Now())
+		})
+	}
+	if p := c.Platform; p != nil && p.URL != nil {
+		team := ""
+		if res.Team != nil {
+			team = res.Team.Name
+		}
+		probes = append(probes, func() []sources.Check {
+			pc, err := platform.New(platform.Options{URL: p.URL.String(), Token: p.Token.Reveal()})
+			if err != nil {
+				return []sources.Check{{Source: "platform", Name: "configured", Detail: err.Error()}}
+			}
+			return pc.Probe(ctx, team, time.Now())
+		})
+	}
 	results := make([][]sources.Check, len(probes))
 	var wg sync.WaitGroup
 	for i, p := range probes {
@@ -124,7 +151,8 @@ func printDoctor(w io.Writer, res *config.Resolved, checks []sources.Check) int 
 	for _, s := range []struct {
 		name string
 		set  bool
-	}{{"prometheus", res.Context.Prometheus != nil}, {"alertmanager", res.Context.Alertmanager != nil}} {
+	}{{"prometheus", res.Context.Prometheus != nil}, {"alertmanager", res.Context.Alertmanager != nil},
+		{"loki", res.Context.Loki != nil}, {"platform", res.Context.Platform != nil && res.Context.Platform.URL != nil}} {
 		if !s.set {
 			fmt.Fprintf(w, "-    %-12s not configured in this context\n", s.name)
 		}
