@@ -58,24 +58,19 @@ func TestSavedQueryFromTheTerminal(t *testing.T) {
 	t.Logf("the query's result:\n%s", screen)
 }
 
-// waitLine waits until one line of the screen holds every part.
+// waitLine waits until one line of the screen holds every part, and returns it.
 func (s *session) waitLine(d time.Duration, parts ...string) string {
 	s.t.Helper()
-	end := time.Now().Add(d)
-	for {
-		screen := s.capture()
+	return s.waitUntil(d, fmt.Sprintf("line with %q", parts), func(screen string) (string, bool) {
 		for _, line := range strings.Split(screen, "\n") {
-			ok := true
+			all := true
 			for _, p := range parts {
-				ok = ok && strings.Contains(line, p)
+				all = all && strings.Contains(line, p)
 			}
-			if ok {
-				return line
+			if all {
+				return line, true
 			}
 		}
-		if time.Now().After(end) {
-			s.t.Fatalf("no line with %q within %v:\n%s", parts, d, screen)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return "", false
+	})
 }

@@ -77,18 +77,28 @@ func (s *session) capture() string {
 
 func (s *session) waitFor(d time.Duration, want ...string) string {
 	s.t.Helper()
+	return s.waitUntil(d, fmt.Sprintf("%q on screen", want), func(screen string) (string, bool) {
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				return "", false
+			}
+		}
+		return screen, true
+	})
+}
+
+// waitUntil captures the screen until found finds what it looks for (and returns it), or
+// fails the test after d, saying what was awaited and showing the screen.
+func (s *session) waitUntil(d time.Duration, what string, found func(screen string) (string, bool)) string {
+	s.t.Helper()
 	end := time.Now().Add(d)
 	for {
 		screen := s.capture()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(screen, w)
-		}
-		if ok {
-			return screen
+		if got, ok := found(screen); ok {
+			return got
 		}
 		if time.Now().After(end) {
-			s.t.Fatalf("%q not on screen within %v:\n%s", want, d, screen)
+			s.t.Fatalf("no %s within %v:\n%s", what, d, screen)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
