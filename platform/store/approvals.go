@@ -169,26 +169,7 @@ func (s *sqlStore) ListApprovals(ctx context.Context, f ApprovalFilter) ([]Appro
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
 	args = append(args, limit)
-	var out []Approval
-	err := s.b.run(ctx, func(qr querier) error {
-		rs, err := qr.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			a, err := scanApproval(rs)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rs.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list approvals: %w", err)
-	}
-	return out, nil
+	return list(ctx, s, "list approvals", q, args, scanApproval)
 }
 
 func (s *sqlStore) DecideApproval(ctx context.Context, id string, d ApprovalDecision) (Approval, error) {

@@ -12,6 +12,31 @@ import (
 // sqlStore is the Store of both databases: the SQL is shared, the backend differs.
 type sqlStore struct{ b backend }
 
+// list runs a query and scans each row with scan; what names the list in errors.
+func list[T any](ctx context.Context, s *sqlStore, what, q string, args []any, scan func(row) (T, error)) ([]T, error) {
+	var out []T
+	err := s.b.run(ctx, func(qr querier) error {
+		out = out[:0] // a retried transaction starts again
+		rs, err := qr.query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			v, err := scan(rs)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rs.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 func micros(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -71,26 +96,7 @@ func (s *sqlStore) TokenByHash(ctx context.Context, hash string) (Token, error) 
 }
 
 func (s *sqlStore) ListTokens(ctx context.Context) ([]Token, error) {
-	var out []Token
-	err := s.b.run(ctx, func(q querier) error {
-		rs, err := q.query(ctx, "SELECT "+tokenCols+" FROM tokens ORDER BY created_at, id")
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			t, err := scanToken(rs)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rs.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	return out, nil
+	return list(ctx, s, "list tokens", "SELECT "+tokenCols+" FROM tokens ORDER BY created_at, id", nil, scanToken)
 }
 
 func (s *sqlStore) RevokeToken(ctx context.Context, id string, at time.Time) error {
@@ -176,29 +182,14 @@ func (s *sqlStore) ListAudit(ctx context.Context, f AuditFilter) ([]AuditEntry, 
 	}
 	q += " LIMIT ?"
 	args = append(args, limit)
-	var out []AuditEntry
-	err := s.b.run(ctx, func(qr querier) error {
-		rs, err := qr.query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			var e AuditEntry
-			var at int64
-			var body string
-			if err := rs.Scan(&e.Seq, &e.ID, &at, &e.Type, &e.Team, &e.User, &e.ActionID, &body, &e.PrevHash, &e.Hash); err != nil {
-				return err
-			}
-			e.Time, e.Body = fromMicros(at), []byte(body)
-			out = append(out, e)
-		}
-		return rs.Err()
+	return list(ctx, s, "list audit", q, args, func(r row) (AuditEntry, error) {
+		var e AuditEntry
+		var at int64
+		var body string
+		err := r.Scan(&e.Seq, &e.ID, &at, &e.Type, &e.Team, &e.User, &e.ActionID, &body, &e.PrevHash, &e.Hash)
+		e.Time, e.Body = fromMicros(at), []byte(body)
+		return e, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("list audit: %w", err)
-	}
-	return out, nil
 }
 
 func (s *sqlStore) AuditHead(ctx context.Context) (AuditHead, error) {
@@ -275,25 +266,6 @@ func (s *sqlStore) PendingIdempotency(ctx context.Context, claimedBefore time.Ti
 	if limit <= 0 {
 		limit = 100
 	}
-	var out []Idem
-	err := s.b.run(ctx, func(q querier) error {
-		rs, err := q.query(ctx, "SELECT "+idemCols+` FROM idempotency WHERE state = ? AND created_at < ?
-ORDER BY created_at, user_name, idem_key LIMIT ?`, IdemPending, micros(claimedBefore), limit)
-		if err != nil {
-			return err
-		}
-		defer rs.Close()
-		for rs.Next() {
-			i, err := scanIdem(rs)
-			if err != nil {
-				return err
-			}
-			out = append(out, i)
-		}
-		return rs.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pending idempotency keys: %w", err)
-	}
-	return out, nil
+	return list(ctx, s, "pending idempotency keys", "SELECT "+idemCols+` FROM idempotency WHERE state = ? AND created_at < ?
+ORDER BY created_at, user_name, idem_key LIMIT ?`, []any{IdemPending, micros(claimedBefore), limit}, scanIdem)
 }
