@@ -19,6 +19,7 @@ import (
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/alertmanager"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/pane"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -340,11 +341,11 @@ func (v *View) Render(width, height int) string {
 	}
 	head := v.status(width)
 	prompt := v.list.PromptLine(v.env.Styles, width)
-	rest := height - lineCount(head) - lineCount(prompt)
+	rest := height - pane.LineCount(head) - pane.LineCount(prompt)
 	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
+		return pane.FirstLines(pane.Join(head, prompt), height)
 	}
-	return join(head, prompt, v.list.Render(v.env.Styles, width, rest, v.emptyText()))
+	return pane.Join(head, prompt, v.list.Render(v.env.Styles, width, rest, v.emptyText()))
 }
 
 func (v *View) emptyText() string {
@@ -415,31 +416,4 @@ func (v *View) staleMarker() string {
 		return "STALE ⚠ no data yet: " + msg
 	}
 	return "STALE ⚠ last data " + age(since, v.env.Now()) + " ago: " + msg
-}
-
-// join stacks the non-empty parts of a screen.
-func join(parts ...string) string {
-	out := parts[:0:0]
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// lineCount counts the lines of a rendered part ("" = 0).
-func lineCount(s string) int {
-	if s == "" {
-		return 0
-	}
-	return strings.Count(s, "\n") + 1
-}
-
-func firstLines(s string, n int) string {
-	lines := strings.SplitN(s, "\n", n+1)
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, "\n")
 }

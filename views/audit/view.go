@@ -338,14 +338,14 @@ func (v *View) Render(width, height int) string {
 		for _, l := range pane.Wrap(NoAPI, width) {
 			body = append(body, s.Muted.Render(table.Fit(l, width)))
 		}
-		return firstLines(join(head, strings.Join(body, "\n")), height)
+		return pane.FirstLines(pane.Join(head, strings.Join(body, "\n")), height)
 	}
 	prompt := v.list.PromptLine(s, width)
-	rest := height - lineCount(head) - lineCount(prompt)
+	rest := height - pane.LineCount(head) - pane.LineCount(prompt)
 	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
+		return pane.FirstLines(pane.Join(head, prompt), height)
 	}
-	return join(head, prompt, v.list.Render(s, width, rest, v.emptyText()))
+	return pane.Join(head, prompt, v.list.Render(s, width, rest, v.emptyText()))
 }
 
 func (v *View) emptyText() string {
@@ -387,30 +387,3 @@ func (v *View) status(width int) string {
 
 // errText is the first line of an error, made safe to draw.
 func errText(err error) string { return pane.ErrText(err) }
-
-// join stacks the non-empty parts of a screen.
-func join(parts ...string) string {
-	out := parts[:0:0]
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// lineCount counts the lines of a rendered part ("" = 0).
-func lineCount(s string) int {
-	if s == "" {
-		return 0
-	}
-	return strings.Count(s, "\n") + 1
-}
-
-func firstLines(s string, n int) string {
-	lines := strings.SplitN(s, "\n", n+1)
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, "\n")
-}

@@ -1,6 +1,7 @@
 package pane
 
 import (
+	"strings"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
@@ -52,3 +53,31 @@ func StatusLine(line, stale string, width int) string {
 // ErrText is an error's first line, with control sequences neutralised: what a status
 // line shows of a remote error.
 func ErrText(err error) string { return termtext.Line(termtext.FirstLine(err.Error(), 200)) }
+
+// Join stacks the non-empty parts of a screen, one under the other.
+func Join(parts ...string) string {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// LineCount counts the lines of a rendered part ("" = 0).
+func LineCount(s string) int {
+	if s == "" {
+		return 0
+	}
+	return strings.Count(s, "\n") + 1
+}
+
+// FirstLines keeps the first n lines of s.
+func FirstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/vigie-dev/vigie/keymaps"
 	"github.com/vigie-dev/vigie/sources/kube"
 	"github.com/vigie-dev/vigie/views"
+	"github.com/vigie-dev/vigie/views/pane"
 	"github.com/vigie-dev/vigie/views/table"
 )
 
@@ -151,25 +152,6 @@ func ageCell(t, now time.Time) table.Cell {
 	return table.Num(Age(t, now), -float64(t.UnixNano()))
 }
 
-// join stacks the non-empty parts of a screen.
-func join(parts ...string) string {
-	out := parts[:0:0]
-	for _, p := range parts {
-		if p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, "\n")
-}
-
-// lineCount counts the lines of a rendered part ("" = 0).
-func lineCount(s string) int {
-	if s == "" {
-		return 0
-	}
-	return strings.Count(s, "\n") + 1
-}
-
 // renderList draws a list screen: the status line, the filter prompt, then the table, or
 // the refusal in place when RBAC forbids the whole scope, or "loading…".
 func (f *feed) renderList(env views.Env, list *table.List, resource, what, empty string, width, height int) string {
@@ -178,17 +160,17 @@ func (f *feed) renderList(env views.Env, list *table.List, resource, what, empty
 	}
 	head := f.status(env, resource, what, list.Len(), list.Total(), width)
 	prompt := list.PromptLine(env.Styles, width)
-	rest := height - 1 - lineCount(prompt)
+	rest := height - 1 - pane.LineCount(prompt)
 	if rest <= 0 {
-		return firstLines(join(head, prompt), height)
+		return pane.FirstLines(pane.Join(head, prompt), height)
 	}
 	if f.has && list.Total() == 0 && f.allForbidden(resource, len(scopeNamespaces(f.snap))) {
-		return firstLines(join(head, prompt, forbiddenBody(env, resource, f.forbidden(resource), width)), height)
+		return pane.FirstLines(pane.Join(head, prompt, forbiddenBody(env, resource, f.forbidden(resource), width)), height)
 	}
 	if !f.has || !f.snap.Synced {
 		empty = "loading…"
 	}
-	return join(head, prompt, list.Render(env.Styles, width, rest, empty))
+	return pane.Join(head, prompt, list.Render(env.Styles, width, rest, empty))
 }
 
 // updateList handles what every list screen does alike: new snapshots and clock ticks

@@ -161,12 +161,3 @@ func (v *deploymentsView) key(msg tea.KeyPressMsg) tea.Cmd {
 func (v *deploymentsView) Render(width, height int) string {
 	return v.renderList(v.env, &v.list, "deployments", "deployments", "no deployments in the team's scope", width, height)
 }
-
-// firstLines keeps the first n lines of s.
-func firstLines(s string, n int) string {
-	lines := strings.SplitN(s, "\n", n+1)
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	return strings.Join(lines, "\n")
-}
