@@ -15,6 +15,7 @@ import (
 	"github.com/vigie-dev/vigie/platform/actions"
 	"github.com/vigie-dev/vigie/platform/api"
 	"github.com/vigie-dev/vigie/platform/audit"
+	"github.com/vigie-dev/vigie/platform/auth"
 	"github.com/vigie-dev/vigie/platform/policy"
 )
 
@@ -57,28 +58,18 @@ func kindLabel(k api.ActionKind) string {
 // outcome → answer. Refusals at every step are audited too.
 func (s *Server) act(x *exchange) {
 	ctx := x.r.Context()
-	body, readErr := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, maxActionBody))
 	var req api.ActionRequest
-	decodeErr := readErr
-	if decodeErr == nil {
-		decodeErr = decodeStrict(body, &req)
-	}
+	decodeErr := readBody(x, maxActionBody, &req)
 	rec := api.AuditRecord{RequestID: x.id, ActionID: audit.NewID("act_")}
 	if decodeErr == nil {
 		s.describe(&rec, req)
 	}
 	x.extra = append(x.extra, "action_id", rec.ActionID)
 
-	p, err := s.authenticate(x)
-	if err != nil {
-		if isAuthFailure(err) {
-			s.refuse(x, rec, api.ErrorBody{Code: api.CodeUnauthenticated, Message: err.Error()})
-			return
-		}
-		s.authFail(x, err)
+	p, ok := s.authWrite(x, &rec, s.refuse)
+	if !ok {
 		return
 	}
-	rec.User, rec.TokenID = p.User, p.TokenID
 	if decodeErr != nil {
 		s.refuse(x, rec, apiError(api.CodeInvalid, "request body: %v", decodeErr))
 		return
@@ -252,6 +243,33 @@ func (s *Server) refuse(x *exchange, rec api.AuditRecord, e api.ErrorBody) {
 
 func fieldError(field, format string, args ...any) api.ErrorBody {
 	return api.ErrorBody{Code: api.CodeInvalid, Message: field + ": " + fmt.Sprintf(format, args...), Details: map[string]string{"field": field}}
+}
+
+// readBody reads a write's JSON body (at most max bytes) and decodes it strictly. Its
+// error is answered only after authentication: an unknown caller learns nothing of it.
+func readBody(x *exchange, max int64, v any) error {
+	body, err := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, max))
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}
+
+// authWrite authenticates a write. A refused token is answered 401 through refuse, which
+// audits it with rec; a store that does not answer is 503. On success rec names the
+// caller. ok false: the request was answered.
+func (s *Server) authWrite(x *exchange, rec *api.AuditRecord, refuse func(*exchange, api.AuditRecord, api.ErrorBody)) (auth.Principal, bool) {
+	p, err := s.authenticate(x)
+	switch {
+	case err != nil && isAuthFailure(err):
+		refuse(x, *rec, api.ErrorBody{Code: api.CodeUnauthenticated, Message: err.Error()})
+		return p, false
+	case err != nil:
+		s.authFail(x, err)
+		return p, false
+	}
+	rec.User, rec.TokenID = p.User, p.TokenID
+	return p, true
 }
 
 // decodeStrict decodes one JSON object, refusing unknown fields and trailing data.

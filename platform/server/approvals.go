@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"slices"
@@ -230,25 +229,15 @@ func (s *Server) refuseDecision(x *exchange, rec api.AuditRecord, e api.ErrorBod
 func (s *Server) decide(x *exchange) {
 	ctx := x.r.Context()
 	id := x.r.PathValue("id")
-	body, readErr := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, maxDecisionBody))
 	var dr api.DecisionRequest
-	decodeErr := readErr
-	if decodeErr == nil {
-		decodeErr = decodeStrict(body, &dr)
-	}
+	decodeErr := readBody(x, maxDecisionBody, &dr)
 	rec := api.AuditRecord{RequestID: x.id, ActionID: clip(id, 64), Reason: clip(dr.Reason, 1024)}
 	x.extra = append(x.extra, "approval_id", rec.ActionID)
 
-	p, err := s.authenticate(x)
-	if err != nil {
-		if isAuthFailure(err) {
-			s.refuseDecision(x, rec, api.ErrorBody{Code: api.CodeUnauthenticated, Message: err.Error()})
-			return
-		}
-		s.authFail(x, err)
+	p, ok := s.authWrite(x, &rec, s.refuseDecision)
+	if !ok {
 		return
 	}
-	rec.User, rec.TokenID = p.User, p.TokenID
 	switch {
 	case !approvalIDRE.MatchString(id):
 		s.refuseDecision(x, rec, fieldError("id", "%q is not an approval request id", clip(id, 64)))

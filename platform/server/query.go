@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,28 +39,18 @@ func (s *Server) runQuery(ctx context.Context, q actions.QuerySpec) (actions.Que
 // query is POST /v1/queries.
 func (s *Server) query(x *exchange) {
 	ctx := x.r.Context()
-	body, readErr := io.ReadAll(http.MaxBytesReader(x.w, x.r.Body, maxQueryBody))
 	var req api.QueryRequest
-	decodeErr := readErr
-	if decodeErr == nil {
-		decodeErr = decodeStrict(body, &req)
-	}
+	decodeErr := readBody(x, maxQueryBody, &req)
 	rec := api.AuditRecord{RequestID: x.id, ActionID: audit.NewID("qry_")}
 	if decodeErr == nil {
 		s.describeQuery(&rec, req, 1024) // bounded until the caller is known
 	}
 	x.extra = append(x.extra, "action_id", rec.ActionID)
 
-	p, err := s.authenticate(x)
-	if err != nil {
-		if isAuthFailure(err) {
-			s.refuse(x, rec, api.ErrorBody{Code: api.CodeUnauthenticated, Message: err.Error()})
-			return
-		}
-		s.authFail(x, err)
+	p, ok := s.authWrite(x, &rec, s.refuse)
+	if !ok {
 		return
 	}
-	rec.User, rec.TokenID = p.User, p.TokenID
 	if decodeErr != nil {
 		s.refuse(x, rec, apiError(api.CodeInvalid, "request body: %v", decodeErr))
 		return
