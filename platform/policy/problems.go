@@ -3,52 +3,20 @@ package policy
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vigie-dev/vigie/internal/problem"
 )
 
 // Problem is one thing wrong with the server configuration, at file:line:col.
-type Problem struct {
-	File      string
-	Line, Col int
-	Path      string // teams.payments.namespaces
-	Msg       string
-}
-
-func (p Problem) String() string {
-	var b strings.Builder
-	if p.File != "" {
-		b.WriteString(p.File)
-		if p.Line > 0 {
-			b.WriteString(":" + strconv.Itoa(p.Line))
-			if p.Col > 0 {
-				b.WriteString(":" + strconv.Itoa(p.Col))
-			}
-		}
-		b.WriteString(": ")
-	}
-	if p.Path != "" {
-		b.WriteString(p.Path + ": ")
-	}
-	b.WriteString(p.Msg)
-	return b.String()
-}
+type Problem = problem.Problem
 
 // Errors is every problem found in the file, in file order.
 type Errors []Problem
 
-func (e Errors) Error() string {
-	if len(e) == 1 {
-		return e[0].String()
-	}
-	lines := []string{fmt.Sprintf("%d problems in the server configuration:", len(e))}
-	for _, p := range e {
-		lines = append(lines, p.String())
-	}
-	return strings.Join(lines, "\n")
-}
+func (e Errors) Error() string { return problem.List(e, "%d problems in the server configuration:") }
 
 // decoder walks the YAML tree, collecting every problem with its position.
 type decoder struct {
