@@ -21,21 +21,6 @@ type detail struct {
 	pane pane.Pane // scroll position
 }
 
-const keyWidth = 12
-
-// kv is a field: its name in the key column, then its text.
-func kv(k, text string, tone table.Tone) pane.Line {
-	return pane.Line{Indent: keyWidth, Key: k, Text: text, Tone: tone}
-}
-
-// field is kv for a value from the server: sanitised, "-" when empty (muted).
-func field(k, value string) pane.Line {
-	if value == "" {
-		return kv(k, "-", table.ToneMuted)
-	}
-	return kv(k, termtext.Line(value), table.ToneNone)
-}
-
 // shortHash shows the first 12 hex characters of a hash.
 func shortHash(h string) string {
 	if len(h) > 12 {
@@ -50,36 +35,36 @@ func (v *View) detailLines() []pane.Line {
 	r := v.detail.rec
 	text, _, tone := outcome(r)
 	out := []pane.Line{
-		kv("Outcome", text, tone),
-		kv("Seq", strconv.FormatInt(r.Seq, 10), table.ToneNone),
-		field("ID", r.ID),
-		kv("Time", v.when(r), table.ToneNone),
-		field("Type", r.Type),
-		field("Request ID", r.RequestID),
-		field("Action ID", r.ActionID),
-		field("User", r.User),
-		field("Token ID", r.TokenID),
-		field("Team", r.Team),
-		field("Role", string(r.Role)),
-		kv("Kind", kindText(r), table.ToneNone),
-		kv("Target", targetText(r), table.ToneNone),
-		kv("Params", params(r.Params), table.ToneNone),
-		field("Reason", r.Reason),
+		pane.KV("Outcome", text, tone),
+		pane.KV("Seq", strconv.FormatInt(r.Seq, 10), table.ToneNone),
+		pane.Field("ID", r.ID),
+		pane.KV("Time", v.when(r), table.ToneNone),
+		pane.Field("Type", r.Type),
+		pane.Field("Request ID", r.RequestID),
+		pane.Field("Action ID", r.ActionID),
+		pane.Field("User", r.User),
+		pane.Field("Token ID", r.TokenID),
+		pane.Field("Team", r.Team),
+		pane.Field("Role", string(r.Role)),
+		pane.KV("Kind", kindText(r), table.ToneNone),
+		pane.KV("Target", targetText(r), table.ToneNone),
+		pane.KV("Params", params(r.Params), table.ToneNone),
+		pane.Field("Reason", r.Reason),
 	}
-	status := field("Status", r.Status)
+	status := pane.Field("Status", r.Status)
 	if r.Status != "" {
 		status.Tone = tone
 	}
-	out = append(out, status, field("Code", r.Code))
+	out = append(out, status, pane.Field("Code", r.Code))
 	if msg := strings.TrimRight(r.Message, "\n"); msg == "" {
-		out = append(out, field("Message", ""))
+		out = append(out, pane.Field("Message", ""))
 	} else {
 		for i, l := range strings.Split(termtext.Sanitize(msg, true), "\n") {
 			k := ""
 			if i == 0 {
 				k = "Message"
 			}
-			out = append(out, kv(k, l, table.ToneNone))
+			out = append(out, pane.KV(k, l, table.ToneNone))
 		}
 	}
 	out = append(out, pane.Line{}, pane.Title("Changes"))
@@ -90,8 +75,8 @@ func (v *View) detailLines() []pane.Line {
 		out = append(out, pane.Indented(termtext.Line(c.Field)+": "+orDash(termtext.Line(c.From))+" → "+orDash(termtext.Line(c.To)), table.ToneNone))
 	}
 	out = append(out, pane.Line{}, pane.Title("Hash chain"),
-		field("Prev hash", shortHash(r.PrevHash)),
-		field("Hash", shortHash(r.Hash)))
+		pane.Field("Prev hash", shortHash(r.PrevHash)),
+		pane.Field("Hash", shortHash(r.Hash)))
 	return out
 }
 

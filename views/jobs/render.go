@@ -108,20 +108,6 @@ func (v *View) status(width int) string {
 	return pane.StatusLine(strings.Join(parts, " "), stale, width)
 }
 
-const keyWidth = 12
-
-func kv(k, text string, tone table.Tone) pane.Line {
-	return pane.Line{Indent: keyWidth, Key: k, Text: text, Tone: tone}
-}
-
-// field is kv for a value from the server: sanitised, "-" when empty (muted).
-func field(k, value string) pane.Line {
-	if value == "" {
-		return kv(k, "-", table.ToneMuted)
-	}
-	return kv(k, termtext.Line(value), table.ToneNone)
-}
-
 func (v *View) when(t *time.Time) pane.Line {
 	if t == nil || t.IsZero() {
 		return pane.Line{}
@@ -131,7 +117,7 @@ func (v *View) when(t *time.Time) pane.Line {
 	if t.After(now) {
 		rel = "in " + duration.HumanDuration(t.Sub(now))
 	}
-	return kv("", t.In(v.loc()).Format("2006-01-02 15:04:05 MST")+" ("+rel+")", table.ToneNone)
+	return pane.KV("", t.In(v.loc()).Format("2006-01-02 15:04:05 MST")+" ("+rel+")", table.ToneNone)
 }
 
 // detailLines is every field of the open run: the argv as run (one element a line, so
@@ -139,37 +125,37 @@ func (v *View) when(t *time.Time) pane.Line {
 // message, the pods and the times.
 func (v *View) detailLines() []pane.Line {
 	r := v.detail.run
-	status := field("Status", r.Status)
+	status := pane.Field("Status", r.Status)
 	status.Tone = StatusTone(r.Status)
 	out := []pane.Line{status}
 	if msg := strings.TrimRight(r.Message, "\n"); msg == "" {
-		out = append(out, field("Message", ""))
+		out = append(out, pane.Field("Message", ""))
 	} else {
 		for i, l := range strings.Split(termtext.Sanitize(msg, true), "\n") {
 			k := ""
 			if i == 0 {
 				k = "Message"
 			}
-			out = append(out, kv(k, l, table.ToneNone))
+			out = append(out, pane.KV(k, l, table.ToneNone))
 		}
 	}
-	out = append(out, field("Template", r.Template), field("Namespace", r.Namespace), field("Job", r.Name),
-		field("User", r.User), field("Approver", r.Approver), field("Reason", r.Reason))
+	out = append(out, pane.Field("Template", r.Template), pane.Field("Namespace", r.Namespace), pane.Field("Job", r.Name),
+		pane.Field("User", r.User), pane.Field("Approver", r.Approver), pane.Field("Reason", r.Reason))
 	for _, t := range []struct {
 		k string
 		t *time.Time
 	}{{"Created", &r.Created}, {"Started", r.Started}, {"Finished", r.Finished}} {
 		l := v.when(t.t)
 		if l.Indent == 0 {
-			l = field("", "")
+			l = pane.Field("", "")
 		}
 		l.Key = t.k
 		out = append(out, l)
 	}
 	if text, _ := took(r, v.env.Now()); text != "-" {
-		out = append(out, kv("Took", text, table.ToneNone))
+		out = append(out, pane.KV("Took", text, table.ToneNone))
 	}
-	out = append(out, field("Action ID", r.ActionID), pane.Line{}, pane.Title("Command (argv as run)"))
+	out = append(out, pane.Field("Action ID", r.ActionID), pane.Line{}, pane.Title("Command (argv as run)"))
 	if len(r.Command) == 0 {
 		out = append(out, pane.Indented("none recorded", table.ToneMuted))
 	}

@@ -81,3 +81,19 @@ func FirstLines(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// KeyWidth is the key column of a detail pane (audit records, job runs).
+const KeyWidth = 12
+
+// KV is a detail pane's field: its name in the key column, then its text.
+func KV(k, text string, tone table.Tone) Line {
+	return Line{Indent: KeyWidth, Key: k, Text: text, Tone: tone}
+}
+
+// Field is KV for a value from a server: sanitised, "-" (muted) when empty.
+func Field(k, value string) Line {
+	if value == "" {
+		return KV(k, "-", table.ToneMuted)
+	}
+	return KV(k, termtext.Line(value), table.ToneNone)
+}
